@@ -1,0 +1,1 @@
+"""The alert router: turns stored events into incidents and pages care workers."""

@@ -1,0 +1,1 @@
+"""Cloud ingest: validates, stores idempotently and acknowledges what gateways send."""

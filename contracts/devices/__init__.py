@@ -1,0 +1,1 @@
+"""Third-party device wire formats Silverguard speaks (and ``firmware_sim`` emulates)."""

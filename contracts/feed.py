@@ -1,0 +1,18 @@
+"""The stored-event feed: how the alert router reads what the ingest stored.
+
+Components talk through the database only through names fixed here. ``cloud_ingest`` owns the
+table and writes one row per accepted event message, in commit order of ``seq``;
+``alerting`` reads rows with ``seq`` above its own cursor and decodes ``envelope_json`` with
+:func:`contracts.envelope.decode_envelope`. Nothing else in the table is part of the contract.
+"""
+
+from __future__ import annotations
+
+EVENT_FEED_TABLE = "events"
+"""Table name."""
+EVENT_FEED_SEQ = "seq"
+"""Monotonically increasing integer primary key."""
+EVENT_FEED_MESSAGE_ID = "message_id"
+"""The envelope's message id (unique)."""
+EVENT_FEED_ENVELOPE = "envelope_json"
+"""The envelope exactly as validated, as JSON text."""

@@ -1,0 +1,1 @@
+"""Emulators of the home's devices, speaking their real wire formats."""

@@ -1,0 +1,1 @@
+"""The ``silverguard`` command: one CLI with a group per role, and the embedded demo."""

@@ -1,0 +1,69 @@
+"""``silverguard``: one command, a sub-command group per role.
+
+Thin by design: each component owns its own Typer group in its ``cli.py``; this module only
+mounts them and configures logging.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from alerting.cli import app as alerting_app
+from cloud_ingest.cli import app as ingest_app
+from edge_agent.cli import app as edge_app
+from firmware_sim.cli import app as sim_app
+from silverguard.contracts_cli import app as contracts_app
+from silverguard.demo.cli import demo
+
+app = typer.Typer(
+    name="silverguard",
+    help="Silverguard: home-care monitoring for family care beds (家庭养老照护床位).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+) -> None:
+    """Configure logging once for every sub-command."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(name)s: %(message)s",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+    )
+
+
+def _not_yet(name: str, issue: int, what: str) -> typer.Typer:
+    group = typer.Typer(help=f"{what} (not yet available).", invoke_without_command=True)
+
+    @group.callback()
+    def _unavailable() -> None:
+        Console(stderr=True).print(
+            f"[yellow]silverguard {name} is not yet available[/] — it arrives with issue "
+            f"#{issue}. Nothing was changed."
+        )
+        raise typer.Exit(code=2)
+
+    return group
+
+
+app.command(name="demo")(demo)
+app.add_typer(edge_app, name="edge", help="Edge agent on the home gateway.")
+app.add_typer(ingest_app, name="ingest", help="Cloud ingest: MQTT consumer and storage.")
+app.add_typer(alerting_app, name="alerting", help="Alert router: incidents and notifications.")
+app.add_typer(sim_app, name="sim", help="Device emulators speaking the real wire formats.")
+app.add_typer(_not_yet("setup", 9, "Installer setup and commissioning"), name="setup")
+app.add_typer(_not_yet("eval", 4, "Detector evaluation on real recordings"), name="eval")
+app.add_typer(_not_yet("bench", 10, "Benchmarks"), name="bench")
+app.add_typer(contracts_app, name="contracts", help="Wire contracts: JSON Schema export.")
+
+
+def main() -> None:
+    """Entry point of the ``silverguard`` console script."""
+    app()

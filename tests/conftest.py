@@ -1,0 +1,33 @@
+"""Fixtures shared by every test: real servers on free loopback ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import MosquittoInstance, mosquitto, throwaway_postgres_database
+
+
+@pytest.fixture(scope="session")
+def mosquitto_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoInstance]:
+    """A private Mosquitto shared by the whole session (do not restart it)."""
+    with mosquitto(tmp_path_factory.mktemp("mosquitto")) as broker:
+        yield broker
+
+
+@pytest.fixture
+def private_mosquitto(tmp_path: Path) -> Iterator[MosquittoInstance]:
+    """A Mosquitto of this test's own, which the test may stop and start."""
+    workdir = tmp_path / "mosquitto"
+    workdir.mkdir()
+    with mosquitto(workdir) as broker:
+        yield broker
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL of an empty PostgreSQL database, dropped after the test."""
+    with throwaway_postgres_database() as url:
+        yield url

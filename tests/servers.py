@@ -1,0 +1,126 @@
+"""Real servers for integration tests: a private Mosquitto and a throwaway PostgreSQL database.
+
+A test that needs a server fails with a message saying how to get it; it never skips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+PG_ADMIN_URL_ENV = "SILVERGUARD_TEST_PG_ADMIN_URL"
+PG_ADMIN_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class ServerUnavailableError(RuntimeError):
+    """A real server a test needs could not be started or reached."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout_s: float = 10.0, host: str = "127.0.0.1") -> None:
+    """Block until something accepts TCP connections on ``port``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise ServerUnavailableError(f"nothing listens on {host}:{port} after {timeout_s} s")
+
+
+@dataclass
+class MosquittoInstance:
+    """A private Mosquitto broker on a free loopback port."""
+
+    port: int
+    workdir: Path
+    extra_config: str = ""
+    process: subprocess.Popen[bytes] | None = None
+
+    host: str = "127.0.0.1"
+
+    def start(self) -> None:
+        """Start (or restart) the broker and wait until it accepts connections."""
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(binary).exists():
+            raise ServerUnavailableError(
+                "mosquitto is not installed: run ./scripts/test (it installs it with apt)"
+            )
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence false\n"
+            "max_queued_messages 100000\n"
+            f"log_dest file {self.workdir / 'mosquitto.log'}\n" + self.extra_config
+        )
+        self.process = subprocess.Popen([binary, "-c", str(conf)])  # noqa: S603
+        try:
+            wait_for_port(self.port)
+        except ServerUnavailableError as exc:
+            self.stop()
+            log = (self.workdir / "mosquitto.log").read_text(errors="replace")[-2000:]
+            raise ServerUnavailableError(f"mosquitto did not start: {exc}\n{log}") from exc
+
+    def stop(self) -> None:
+        """Stop the broker."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+@contextlib.contextmanager
+def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[MosquittoInstance]:
+    """Run a private Mosquitto for the duration of the block."""
+    instance = MosquittoInstance(port=free_port(), workdir=workdir, extra_config=extra_config)
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@contextlib.contextmanager
+def throwaway_postgres_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its SQLAlchemy URL, then drop it."""
+    admin_url = os.environ.get(PG_ADMIN_URL_ENV, PG_ADMIN_URL_DEFAULT)
+    name = f"sg_test_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise ServerUnavailableError(
+            f"PostgreSQL is not reachable at {admin_url}: {exc}. Run ./scripts/test (it installs "
+            f"and starts PostgreSQL) or set {PG_ADMIN_URL_ENV}."
+        ) from exc
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
