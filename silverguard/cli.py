@@ -7,6 +7,7 @@ mounts them and configures logging.
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,7 +30,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug messages.")] = False,
 ) -> None:
     """Configure logging once for every sub-command."""
     logging.basicConfig(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,7 +15,9 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("export-schema")
 def export_schema(
-    directory: Path = typer.Argument(..., help="Folder to write the *.schema.json files into."),
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write the *.schema.json files into.")
+    ],
 ) -> None:
     """Write one JSON Schema file per wire contract into DIRECTORY."""
     try:

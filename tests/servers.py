@@ -71,7 +71,7 @@ class MosquittoInstance:
             "max_queued_messages 100000\n"
             f"log_dest file {self.workdir / 'mosquitto.log'}\n" + self.extra_config
         )
-        self.process = subprocess.Popen([binary, "-c", str(conf)])  # noqa: S603
+        self.process = subprocess.Popen([binary, "-c", str(conf)])
         try:
             wait_for_port(self.port)
         except ServerUnavailableError as exc:

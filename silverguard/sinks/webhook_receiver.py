@@ -1,0 +1,111 @@
+"""A real HTTP webhook receiver that verifies Silverguard's HMAC signatures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from contracts.signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignatureError,
+    verify_webhook,
+)
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    """One verified delivery."""
+
+    received_monotonic: float
+    path: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class WebhookReceiver:
+    """Serves ``POST /hooks/{name}`` on loopback; rejects bad signatures with 401.
+
+    Use ``async with WebhookReceiver(secret, port=...)``; ``deliveries`` holds verified ones,
+    ``rejected`` counts the others.
+    """
+
+    secret: bytes
+    host: str = "127.0.0.1"
+    port: int = 0
+    on_delivery: Callable[[ReceivedWebhook], None] | None = None
+    deliveries: list[ReceivedWebhook] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    _server: uvicorn.Server | None = None
+    _task: asyncio.Task[None] | None = None
+
+    async def _hook(self, request: Request) -> JSONResponse:
+        body = await request.body()
+        try:
+            verify_webhook(
+                self.secret,
+                request.headers.get(TIMESTAMP_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
+                body,
+                now_s=time.time(),
+            )
+            payload = json.loads(body)
+        except (SignatureError, ValueError) as exc:
+            self.rejected.append(str(exc))
+            return JSONResponse({"error": str(exc)}, status_code=401)
+        delivery = ReceivedWebhook(time.monotonic(), request.url.path, payload)
+        self.deliveries.append(delivery)
+        if self.on_delivery is not None:
+            self.on_delivery(delivery)
+        return JSONResponse({"ok": True})
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
+
+    async def __aenter__(self) -> WebhookReceiver:
+        app = Starlette(routes=[Route("/hooks/{name}", self._hook, methods=["POST"])])
+        config = uvicorn.Config(
+            app, host=self.host, port=self.port, log_level="warning", lifespan="off"
+        )
+        self._server = _EmbeddedServer(config)
+        self._task = asyncio.create_task(self._server.serve())
+        async with asyncio.timeout(10):
+            while not self._server.started:
+                if self._task.done():
+                    self._task.result()
+                await asyncio.sleep(0.01)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def wait_for(self, count: int, timeout_s: float) -> list[ReceivedWebhook]:
+        """Wait until at least ``count`` verified deliveries arrived."""
+        async with asyncio.timeout(timeout_s):
+            while len(self.deliveries) < count:
+                await asyncio.sleep(0.02)
+        return list(self.deliveries)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handlers, for running inside another asyncio program."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        yield
