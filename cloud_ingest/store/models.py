@@ -1,0 +1,150 @@
+"""The ingest's tables as typed SQLAlchemy models (the migrations must match them).
+
+``events`` is also the feed the alert router reads; its table and column names come from
+:mod:`contracts.feed` and must not change.
+
+Example:
+    >>> sorted(IngestBase.metadata.tables)
+    ['events', 'gateway_status', 'quarantine', 'readings']
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from contracts.feed import (
+    EVENT_FEED_ENVELOPE,
+    EVENT_FEED_MESSAGE_ID,
+    EVENT_FEED_SEQ,
+    EVENT_FEED_TABLE,
+)
+
+ID_LEN = 64
+"""Longest pseudonymous id (contracts.ids.IDENTIFIER_PATTERN)."""
+MESSAGE_ID_LEN = 26
+"""A ULID."""
+
+BigIntId = BigInteger().with_variant(Integer, "sqlite")
+"""64-bit ids on PostgreSQL; SQLite only autoincrements an ``INTEGER PRIMARY KEY``."""
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp that comes back aware (UTC) from SQLite too.
+
+    >>> UtcDateTime().process_result_value(datetime(2026, 1, 1), None).isoformat()
+    '2026-01-01T00:00:00+00:00'
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC; refuse naive times, whose meaning is unknown."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a timezone-aware time")
+        return value.astimezone(UTC)
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect | None
+    ) -> datetime | None:
+        """Attach UTC to what SQLite returns without a zone."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class IngestBase(DeclarativeBase):
+    """Base of the ingest's tables (other components keep their own metadata)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
+
+
+class EventRow(IngestBase):
+    """One accepted event message: the feed of the alert router, in ``seq`` order."""
+
+    __tablename__ = EVENT_FEED_TABLE
+
+    seq: Mapped[int] = mapped_column(EVENT_FEED_SEQ, BigIntId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(
+        EVENT_FEED_MESSAGE_ID, String(MESSAGE_ID_LEN), unique=True
+    )
+    org_id: Mapped[str] = mapped_column(String(ID_LEN))
+    gateway_id: Mapped[str] = mapped_column(String(ID_LEN))
+    home_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    resident_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    device_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    type: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    warning_class: Mapped[str] = mapped_column(String(32))
+    device_time: Mapped[datetime | None]
+    gateway_time: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    envelope_json: Mapped[str] = mapped_column(EVENT_FEED_ENVELOPE, Text)
+
+
+class ReadingRow(IngestBase):
+    """One accepted reading (a proper time-series store arrives with a later issue)."""
+
+    __tablename__ = "readings"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(MESSAGE_ID_LEN), unique=True)
+    org_id: Mapped[str] = mapped_column(String(ID_LEN))
+    gateway_id: Mapped[str] = mapped_column(String(ID_LEN))
+    device_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    kind: Mapped[str] = mapped_column(String(40))
+    gateway_time: Mapped[datetime] = mapped_column(index=True)
+    received_at: Mapped[datetime]
+    body_json: Mapped[str] = mapped_column(Text)
+
+
+class GatewayStatusRow(IngestBase):
+    """Each gateway's last announced state (birth or last will), last received wins."""
+
+    __tablename__ = "gateway_status"
+
+    org_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    agent_version: Mapped[str | None] = mapped_column(String(50))
+    outbox_depth: Mapped[int | None]
+    gateway_time: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_message_id: Mapped[str] = mapped_column(String(MESSAGE_ID_LEN))
+
+
+class QuarantineRow(IngestBase):
+    """A message that could not be accepted, kept byte for byte with the reason."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    topic: Mapped[str] = mapped_column(Text)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(MESSAGE_ID_LEN), index=True)
