@@ -1,0 +1,79 @@
+"""The edge agent's settings, validated once at start.
+
+Example:
+    >>> from pathlib import Path
+    >>> s = EdgeSettings(org_id="org-demo", gateway_id="gw-0001", home_id="home-0001",
+    ...                  resident_id="res-0001", home_broker=MqttEndpoint(port=1883),
+    ...                  cloud_broker=MqttEndpoint(port=8883), outbox_path=Path("outbox.db"),
+    ...                  zigbee2mqtt={"smoke_sensors": {"smoke_kitchen": "smoke-0001"}})
+    >>> s.zigbee2mqtt.base_topic, s.ack_timeout_s, s.forward_batch
+    ('zigbee2mqtt', 10.0, 100)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from contracts.config import ConfigError, ConfigModel, MqttEndpoint, load_yaml_model
+from contracts.ids import Identifier
+from edge_agent.errors import EdgeConfigError
+
+__all__ = ["EdgeSettings", "MqttEndpoint", "Zigbee2MqttSettings", "load_edge_settings"]
+
+
+class Zigbee2MqttSettings(ConfigModel):
+    """Where Zigbee2MQTT publishes, and which of its devices are our smoke sensors."""
+
+    base_topic: str = Field(default="zigbee2mqtt", min_length=1)
+    smoke_sensors: dict[str, Identifier] = Field(
+        default_factory=dict, description="Zigbee2MQTT friendly name -> Silverguard device id"
+    )
+
+    @field_validator("base_topic")
+    @classmethod
+    def _topic_safe_base(cls, value: str) -> str:
+        if any(ch in value for ch in "+#") or value.startswith("/") or value.endswith("/"):
+            raise ValueError("base_topic must be a plain MQTT topic prefix such as 'zigbee2mqtt'")
+        return value
+
+    @field_validator("smoke_sensors")
+    @classmethod
+    def _topic_safe_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not name or any(ch in name for ch in "/+#"):
+                raise ValueError(
+                    f"friendly name {name!r} cannot contain '/', '+' or '#': rename the device "
+                    "in Zigbee2MQTT"
+                )
+        return value
+
+
+class EdgeSettings(ConfigModel):
+    """Everything one home gateway's agent needs."""
+
+    org_id: Identifier
+    gateway_id: Identifier
+    home_id: Identifier
+    resident_id: Identifier
+    home_broker: MqttEndpoint
+    cloud_broker: MqttEndpoint
+    zigbee2mqtt: Zigbee2MqttSettings = Field(default_factory=Zigbee2MqttSettings)
+    outbox_path: Path
+    ack_timeout_s: float = Field(
+        default=10.0, gt=0, le=3600, description="resend a message the cloud has not acked"
+    )
+    forward_batch: int = Field(default=100, ge=1, le=10_000)
+
+
+def load_edge_settings(path: Path) -> EdgeSettings:
+    """Load and validate the agent's YAML settings.
+
+    Raises:
+        EdgeConfigError: the file cannot be read or is invalid (the message names each bad key).
+    """
+    try:
+        return load_yaml_model(path, EdgeSettings)
+    except ConfigError as exc:
+        raise EdgeConfigError(str(exc)) from exc
