@@ -1,0 +1,1 @@
+"""Notification channels: one sub-package each, with the same files (config, sender)."""

@@ -1,0 +1,1 @@
+"""Signed HTTP webhook channel."""

@@ -1,0 +1,193 @@
+"""Settings of the alert router, loaded once from YAML and trusted afterwards.
+
+The shape is Alertmanager's: a ``route`` picks a ``receiver``; a receiver names ``people``;
+each person has ``contacts`` on channels. Later issues grow the route into a tree and add
+escalation and rosters without changing this shape.
+
+Example:
+    >>> s = AlertingSettings.model_validate({
+    ...     "org_id": "org-demo", "database_url": "sqlite:///var/alerting.db",
+    ...     "public_base_url": "http://127.0.0.1:8400", "token_secret_env": "SG_TOKEN_SECRET",
+    ...     "people": [{"id": "p-1", "name": "王芳",
+    ...                 "contacts": [{"channel": "email", "address": "a@example.org"}]}],
+    ...     "receivers": [{"name": "duty", "people": ["p-1"]}],
+    ...     "route": {"receiver": "duty"}})
+    >>> s.person("p-1").contacts[0].channel.value
+    'email'
+    >>> AlertingSettings.model_validate({**s.model_dump(), "route": {"receiver": "nobody"}})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for AlertingSettings
+    ...route.receiver 'nobody' is not one of the receivers (duty): ...
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, model_validator
+
+from alerting.channels.email.config import EmailChannelSettings
+from alerting.channels.webhook.config import WebhookChannelSettings
+from contracts.config import ConfigModel, load_yaml_model
+from contracts.ids import Identifier
+
+
+class ChannelKind(StrEnum):
+    """The notification channels the router can deliver through."""
+
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class WebhookContact(ConfigModel):
+    """A person's webhook endpoint (e.g. their phone app's push relay)."""
+
+    channel: Literal[ChannelKind.WEBHOOK]
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+
+    @property
+    def target(self) -> str:
+        """Where a notification on this contact goes."""
+        return self.url
+
+
+class EmailContact(ConfigModel):
+    """A person's email address."""
+
+    channel: Literal[ChannelKind.EMAIL]
+    address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)
+
+    @property
+    def target(self) -> str:
+        """Where a notification on this contact goes."""
+        return self.address
+
+
+Contact = Annotated[WebhookContact | EmailContact, Field(discriminator="channel")]
+
+
+class PersonSettings(ConfigModel):
+    """Someone who can be paged. Only ``id`` ever leaves the router; ``name`` is for the UI."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=100)
+    contacts: list[Contact] = Field(min_length=1)
+
+
+class ReceiverSettings(ConfigModel):
+    """A named group of people paged together."""
+
+    name: str = Field(min_length=1, max_length=100)
+    people: list[Identifier] = Field(min_length=1)
+
+
+class RouteSettings(ConfigModel):
+    """Which receiver gets an incident (a tree with matchers arrives later)."""
+
+    receiver: str
+
+
+class ApiSettings(ConfigModel):
+    """Where the HTTP API listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8400, ge=1, le=65535)
+
+
+class ChannelsSettings(ConfigModel):
+    """Per-channel settings; a channel without settings cannot be used by contacts."""
+
+    webhook: WebhookChannelSettings | None = None
+    email: EmailChannelSettings | None = None
+
+
+class BackoffSettings(ConfigModel):
+    """Exponential backoff between delivery attempts."""
+
+    initial_s: float = Field(default=2.0, gt=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    max_s: float = Field(default=300.0, gt=0)
+
+
+class DeliverySettings(ConfigModel):
+    """How often a failing notification is retried."""
+
+    max_attempts: int = Field(default=6, ge=1, le=100)
+    backoff: BackoffSettings = BackoffSettings()
+    interval_s: float = Field(default=0.2, gt=0, description="dispatcher poll interval")
+    claim_lease_s: float = Field(
+        default=60.0, gt=0, description="a claimed send not finished by then is retried"
+    )
+
+
+class AlertingSettings(ConfigModel):
+    """Everything the alert router needs."""
+
+    org_id: Identifier
+    database_url: str = Field(min_length=1)
+    public_base_url: str = Field(pattern=r"^https?://")
+    api: ApiSettings = ApiSettings()
+    poll_interval_s: float = Field(default=0.2, gt=0)
+    feed_batch_size: int = Field(default=200, ge=1, le=10_000)
+    feed_lag_window: int = Field(
+        default=1000, ge=0, description="rows below the highest processed seq still re-checked"
+    )
+    token_secret_env: str = Field(min_length=1)
+    accept_link_max_age_s: int = Field(default=7 * 24 * 3600, ge=60)
+    people: list[PersonSettings] = Field(min_length=1)
+    receivers: list[ReceiverSettings] = Field(min_length=1)
+    route: RouteSettings
+    channels: ChannelsSettings = ChannelsSettings()
+    delivery: DeliverySettings = DeliverySettings()
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Self:
+        person_ids = [p.id for p in self.people]
+        dup = {p for p in person_ids if person_ids.count(p) > 1}
+        if dup:
+            raise ValueError(f"people: id(s) {', '.join(sorted(dup))} appear more than once")
+        names = [r.name for r in self.receivers]
+        if len(set(names)) != len(names):
+            raise ValueError("receivers: every receiver needs a unique name")
+        for receiver in self.receivers:
+            missing = [p for p in receiver.people if p not in person_ids]
+            if missing:
+                raise ValueError(
+                    f"receiver {receiver.name!r} names unknown people {missing}: "
+                    f"add them under people or fix the ids (known: {', '.join(person_ids)})"
+                )
+        if self.route.receiver not in names:
+            raise ValueError(
+                f"route.receiver {self.route.receiver!r} is not one of the receivers "
+                f"({', '.join(names)}): fix the name or add the receiver"
+            )
+        for person in self.people:
+            for contact in person.contacts:
+                if getattr(self.channels, contact.channel.value) is None:
+                    raise ValueError(
+                        f"person {person.id!r} has a {contact.channel.value} contact but "
+                        f"channels.{contact.channel.value} is not configured: add it"
+                    )
+        return self
+
+    def person(self, person_id: str) -> PersonSettings:
+        """The person with ``person_id`` (raises ``KeyError`` if unknown)."""
+        for person in self.people:
+            if person.id == person_id:
+                return person
+        raise KeyError(person_id)
+
+    def receiver(self, name: str) -> ReceiverSettings:
+        """The receiver called ``name`` (raises ``KeyError`` if unknown)."""
+        for receiver in self.receivers:
+            if receiver.name == name:
+                return receiver
+        raise KeyError(name)
+
+
+def load_alerting_settings(path: Path) -> AlertingSettings:
+    """Load and validate the alert router's YAML settings (raises ``ConfigError``)."""
+    return load_yaml_model(path, AlertingSettings)

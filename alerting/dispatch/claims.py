@@ -1,0 +1,140 @@
+"""The dispatcher's database side: claim due notifications and record what happened.
+
+A claim is a status-guarded ``UPDATE`` (due, still pending or with an expired lease), so two
+routers polling one database never send one notification twice; the lease in
+``next_attempt_at`` lets another router retry a send whose router died mid-way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from alerting.errors import StoreError
+from alerting.store.models import (
+    Incident,
+    IncidentLog,
+    LogAction,
+    Notification,
+    NotificationStatus,
+)
+
+DISPATCH_ACTOR = "dispatcher"
+_CLAIMABLE = (NotificationStatus.PENDING, NotificationStatus.SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A notification this router now owns, with its incident."""
+
+    notification_id: int
+    attempts: int
+    person_id: str
+    channel: str
+    target: str
+    incident: Incident
+
+
+def claim_due(engine: Engine, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` due notifications."""
+    due = (
+        Notification.status.in_(_CLAIMABLE),
+        Notification.next_attempt_at <= now,
+    )
+    claimed: list[Claimed] = []
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            ids = session.scalars(
+                select(Notification.id)
+                .where(*due)
+                .order_by(Notification.next_attempt_at, Notification.id)
+                .limit(limit)
+            ).all()
+            for notification_id in ids:
+                with session.begin():
+                    won = _rowcount(
+                        session.execute(
+                            update(Notification)
+                            .where(Notification.id == notification_id, *due)
+                            .values(
+                                status=NotificationStatus.SENDING,
+                                attempts=Notification.attempts + 1,
+                                next_attempt_at=now + lease,
+                            )
+                        )
+                    )
+                    if not won:
+                        continue
+                    n = session.get_one(Notification, notification_id, populate_existing=True)
+                    incident = session.get_one(Incident, n.incident_id)
+                    claimed.append(
+                        Claimed(n.id, n.attempts, n.person_id, n.channel, n.target, incident)
+                    )
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot claim notifications: {exc}") from exc
+    return claimed
+
+
+def record_outcome(
+    engine: Engine,
+    claimed: Claimed,
+    *,
+    now: datetime,
+    status: NotificationStatus,
+    action: LogAction,
+    next_attempt_at: datetime | None = None,
+    error: str | None = None,
+    receipt_code: int | None = None,
+    receipt_detail: str | None = None,
+) -> bool:
+    """Store the result of our attempt; ``False`` if our claim was lost meanwhile."""
+    values: dict[str, object] = {"status": status, "receipt_code": receipt_code}
+    if status is NotificationStatus.DELIVERED:
+        values |= {"delivered_at": now, "receipt_detail": receipt_detail, "last_error": None}
+    else:
+        values |= {"last_error": error}
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    try:
+        with Session(engine) as session, session.begin():
+            won = _rowcount(
+                session.execute(
+                    update(Notification)
+                    .where(
+                        Notification.id == claimed.notification_id,
+                        Notification.status == NotificationStatus.SENDING,
+                        Notification.attempts == claimed.attempts,
+                    )
+                    .values(**values)
+                )
+            )
+            if not won:
+                return False
+            detail = f"{claimed.channel} to {claimed.person_id}, attempt {claimed.attempts}"
+            if receipt_code is not None:
+                detail += f", code {receipt_code}"
+            if error:
+                detail += f": {error[:300]}"
+            session.add(
+                IncidentLog(
+                    incident_id=claimed.incident.id,
+                    at=now,
+                    actor=DISPATCH_ACTOR,
+                    action=action,
+                    detail=detail,
+                )
+            )
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot record notification {claimed.notification_id}: {exc}") from exc
+    return True
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (``Session.execute`` is typed as a plain ``Result``)."""
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -1,0 +1,153 @@
+"""The dispatcher loop: claim → send → record, for every due notification.
+
+Sends run concurrently (one task per claimed notification) so a slow SMTP relay does not hold
+up a webhook; each result goes through the retry stage (:func:`retry_decision`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from alerting.api.tokens import AcceptTokens, link_for_token
+from alerting.channels.base import ChannelSender, DeliveryReceipt, Notice
+from alerting.config import AlertingSettings
+from alerting.dispatch.claims import Claimed, claim_due, record_outcome
+from alerting.dispatch.retry import RetryDecision, retry_decision
+from alerting.errors import DeliveryError, PermanentDeliveryError, StoreError
+from alerting.store.models import LogAction, NotificationStatus
+from contracts.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Delivers due notifications through their channels and records receipts or errors."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: AlertingSettings,
+        senders: Mapping[str, ChannelSender],
+        tokens: AcceptTokens,
+        clock: Clock,
+        *,
+        batch_size: int = 50,
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._senders = senders
+        self._tokens = tokens
+        self._clock = clock
+        self._batch_size = batch_size
+
+    async def run_once(self) -> int:
+        """Claim and send one batch; returns how many notifications were attempted."""
+        lease = timedelta(seconds=self._settings.delivery.claim_lease_s)
+        claimed = await asyncio.to_thread(
+            claim_due, self._engine, self._clock.now(), lease, self._batch_size
+        )
+        if claimed:
+            async with asyncio.TaskGroup() as tg:
+                for item in claimed:
+                    tg.create_task(self._deliver(item))
+        return len(claimed)
+
+    async def run(self) -> None:
+        """Dispatch until cancelled; database trouble is logged and retried, never fatal."""
+        failing = False
+        while True:
+            try:
+                attempted = await self.run_once()
+            except StoreError as exc:
+                if not failing:
+                    log.warning("dispatching failed, will retry: %s", exc)
+                failing, attempted = True, 0
+            else:
+                if failing:
+                    log.info("dispatching works again")
+                failing = False
+            if attempted < self._batch_size:
+                await asyncio.sleep(self._settings.delivery.interval_s)
+
+    def _notice(self, item: Claimed) -> Notice:
+        incident = item.incident
+        token = self._tokens.issue(incident.id, item.person_id)
+        return Notice(
+            incident_id=incident.id,
+            person_id=item.person_id,
+            target=item.target,
+            type=incident.type,
+            severity=incident.severity,
+            warning_class=incident.warning_class,
+            resident_id=incident.resident_id,
+            home_id=incident.home_id,
+            summary=incident.summary,
+            opened_at=incident.opened_at,
+            accept_url=link_for_token(self._settings.public_base_url, token),
+            accept_token=token,
+        )
+
+    async def _deliver(self, item: Claimed) -> None:
+        sender = self._senders.get(item.channel)
+        try:
+            if sender is None:
+                raise PermanentDeliveryError(
+                    f"channel {item.channel!r} is not configured: add it under channels"
+                )
+            receipt = await sender.send(self._notice(item))
+        except DeliveryError as exc:
+            await asyncio.to_thread(self._record_failure, item, exc)
+        else:
+            await asyncio.to_thread(self._record_success, item, receipt)
+
+    def _record_success(self, item: Claimed, receipt: DeliveryReceipt) -> None:
+        recorded = record_outcome(
+            self._engine,
+            item,
+            now=self._clock.now(),
+            status=NotificationStatus.DELIVERED,
+            action=LogAction.NOTIFICATION_DELIVERED,
+            receipt_code=receipt.code,
+            receipt_detail=receipt.detail,
+        )
+        if recorded:
+            log.info(
+                "incident %s: %s to %s delivered (attempt %d)",
+                item.incident.id,
+                item.channel,
+                item.person_id,
+                item.attempts,
+            )
+
+    def _record_failure(self, item: Claimed, exc: DeliveryError) -> None:
+        now = self._clock.now()
+        decision, delay = retry_decision(
+            self._settings.delivery, attempts=item.attempts, retryable=exc.retryable
+        )
+        retry = decision is RetryDecision.RETRY
+        record_outcome(
+            self._engine,
+            item,
+            now=now,
+            status=NotificationStatus.PENDING if retry else NotificationStatus.FAILED,
+            action=LogAction.NOTIFICATION_RETRY if retry else LogAction.NOTIFICATION_FAILED,
+            next_attempt_at=now + delay if retry else None,
+            error=f"{decision.value}: {exc}",
+            receipt_code=exc.code,
+        )
+        level = logging.INFO if retry else logging.WARNING
+        log.log(
+            level,
+            "incident %s: %s to %s attempt %d failed (%s): %s",
+            item.incident.id,
+            item.channel,
+            item.person_id,
+            item.attempts,
+            decision.value,
+            exc,
+        )

@@ -1,0 +1,90 @@
+"""The feed poller: the async shell around :func:`process_event_row`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from alerting.config import AlertingSettings
+from alerting.errors import StoreError
+from alerting.feed.processor import ProcessedEvent, process_event_row
+from alerting.feed.source import events_table_exists, lag_floor, unprocessed_rows
+from alerting.store.models import FeedCursor
+from contracts.clock import Clock
+from contracts.feed import EVENT_FEED_TABLE
+
+log = logging.getLogger(__name__)
+
+
+class FeedPoller:
+    """Polls the ingest's ``events`` table and processes new rows, oldest first."""
+
+    def __init__(self, engine: Engine, settings: AlertingSettings, clock: Clock) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._clock = clock
+        self._table_seen = False
+        self._waiting_logged = False
+
+    def poll_once(self) -> list[ProcessedEvent]:
+        """Process one batch; returns what was done (empty if nothing was new)."""
+        try:
+            with self._engine.connect() as connection:
+                if not self._table_seen:
+                    if not events_table_exists(connection):
+                        if not self._waiting_logged:
+                            log.info("waiting for the ingest's %s table", EVENT_FEED_TABLE)
+                            self._waiting_logged = True
+                        return []
+                    self._table_seen = True
+                    log.info("found the ingest's %s table: reading the feed", EVENT_FEED_TABLE)
+                high = connection.scalar(
+                    select(FeedCursor.high_seq).filter_by(feed=EVENT_FEED_TABLE)
+                )
+                rows = unprocessed_rows(
+                    connection,
+                    low=lag_floor(high or 0, self._settings.feed_lag_window),
+                    limit=self._settings.feed_batch_size,
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the event feed: {exc}") from exc
+        done: list[ProcessedEvent] = []
+        for row in rows:
+            result = process_event_row(self._engine, self._settings, row, self._clock.now())
+            if result is not None:
+                done.append(result)
+        if rows:
+            self._advance_cursor(max(r.seq for r in rows))
+        return done
+
+    def _advance_cursor(self, seq: int) -> None:
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    update(FeedCursor)
+                    .where(FeedCursor.feed == EVENT_FEED_TABLE, FeedCursor.high_seq < seq)
+                    .values(high_seq=seq, updated_at=self._clock.now())
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot advance the feed cursor: {exc}") from exc
+
+    async def run(self) -> None:
+        """Poll until cancelled; database trouble is logged and retried, never fatal."""
+        failing = False
+        while True:
+            try:
+                done = await asyncio.to_thread(self.poll_once)
+            except StoreError as exc:
+                if not failing:
+                    log.warning("feed polling failed, will retry: %s", exc)
+                failing = True
+                done = []
+            else:
+                if failing:
+                    log.info("feed polling works again")
+                failing = False
+            if len(done) < self._settings.feed_batch_size:
+                await asyncio.sleep(self._settings.poll_interval_s)

@@ -1,0 +1,1 @@
+"""Incidents: the pure decisions (grouping, labels) and the accept transition."""

@@ -1,0 +1,115 @@
+"""``run_alerting``: migrate, then the feed poller, the dispatcher and the API in one TaskGroup.
+
+Embeddable in another asyncio program: uvicorn's signal handling is switched off, the host
+process keeps SIGINT/SIGTERM, and cancelling ``run_alerting`` shuts the API down cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Generator
+
+import httpx
+import uvicorn
+
+from alerting.api.app import create_app
+from alerting.api.tokens import tokens_from_settings
+from alerting.channels.base import ChannelSender
+from alerting.channels.email.sender import EmailSender
+from alerting.channels.webhook.sender import WebhookSender
+from alerting.config import AlertingSettings, ChannelKind
+from alerting.dispatch.dispatcher import Dispatcher
+from alerting.feed.poller import FeedPoller
+from alerting.store.db import create_db_engine, migrate
+from contracts.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves the host process's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def build_senders(
+    settings: AlertingSettings, client: httpx.AsyncClient, clock: Clock
+) -> dict[str, ChannelSender]:
+    """One sender per configured channel."""
+    senders: dict[str, ChannelSender] = {}
+    if settings.channels.webhook is not None:
+        senders[ChannelKind.WEBHOOK.value] = WebhookSender(settings.channels.webhook, client, clock)
+    if settings.channels.email is not None:
+        senders[ChannelKind.EMAIL.value] = EmailSender(settings.channels.email)
+    return senders
+
+
+async def run_alerting(
+    settings: AlertingSettings,
+    *,
+    clock: Clock | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run the alert router until cancelled; ``ready`` is set once the API answers."""
+    clock = clock or SystemClock()
+    tokens = tokens_from_settings(settings, clock)  # fail fast on a missing secret
+    await asyncio.to_thread(migrate, settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        async with httpx.AsyncClient() as client:
+            senders = build_senders(settings, client, clock)
+            server = EmbeddedServer(
+                uvicorn.Config(
+                    create_app(settings, engine, clock),
+                    host=settings.api.host,
+                    port=settings.api.port,
+                    log_config=None,
+                    lifespan="off",
+                    access_log=False,
+                )
+            )
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(FeedPoller(engine, settings, clock).run(), name="feed")
+                tg.create_task(
+                    Dispatcher(engine, settings, senders, tokens, clock).run(), name="dispatch"
+                )
+                tg.create_task(_serve(server), name="api")
+                tg.create_task(_announce_ready(settings, client, ready), name="ready")
+    finally:
+        engine.dispose()
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    task = asyncio.create_task(server.serve())
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        server.should_exit = True
+        await task
+        raise
+    if server.started is False:
+        raise OSError(
+            f"the alerting API could not listen on {server.config.host}:{server.config.port}"
+        )
+
+
+async def _announce_ready(
+    settings: AlertingSettings, client: httpx.AsyncClient, ready: asyncio.Event | None
+) -> None:
+    url = f"http://{_connect_host(settings.api.host)}:{settings.api.port}/healthz"
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if (await client.get(url, timeout=2.0)).status_code == 200:
+                break
+        await asyncio.sleep(0.05)
+    log.info("alerting API ready on %s:%d", settings.api.host, settings.api.port)
+    if ready is not None:
+        ready.set()
+
+
+def _connect_host(host: str) -> str:
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
