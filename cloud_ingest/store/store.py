@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -107,10 +107,12 @@ class IngestStore:
             for r in rows
         ]
 
-    def _insert_ignore(self, table: Table, values: dict[str, Any]) -> Insert:
-        if self._dialect == "postgresql":
-            return postgresql.insert(table).values(values).on_conflict_do_nothing()
-        return sqlite.insert(table).values(values).on_conflict_do_nothing()
+    def _insert_once(self, conn: Connection, table: Table, values: dict[str, Any]) -> AckStatus:
+        """INSERT … ON CONFLICT DO NOTHING; a returned key means this call stored the row."""
+        dialect = postgresql if self._dialect == "postgresql" else sqlite
+        insert = dialect.insert(table).values(values).on_conflict_do_nothing()
+        key = conn.execute(insert.returning(*table.primary_key.columns)).first()
+        return AckStatus.STORED if key is not None else AckStatus.DUPLICATE
 
     def _store_event(
         self, conn: Connection, envelope: Envelope, body: EventBody, raw: bytes
@@ -135,8 +137,7 @@ class IngestStore:
             "received_at": self._clock.now(),
             "envelope_json": raw.decode("utf-8"),
         }
-        result = conn.execute(self._insert_ignore(_table(EventRow), values))
-        return AckStatus.STORED if result.rowcount == 1 else AckStatus.DUPLICATE
+        return self._insert_once(conn, _table(EventRow), values)
 
     def _store_reading(self, conn: Connection, envelope: Envelope) -> AckStatus:
         values = {
@@ -149,8 +150,7 @@ class IngestStore:
             "received_at": self._clock.now(),
             "body_json": envelope.body.model_dump_json(exclude_none=True),
         }
-        result = conn.execute(self._insert_ignore(_table(ReadingRow), values))
-        return AckStatus.STORED if result.rowcount == 1 else AckStatus.DUPLICATE
+        return self._insert_once(conn, _table(ReadingRow), values)
 
     def _store_status(
         self, conn: Connection, envelope: Envelope, body: GatewayStatusBody
