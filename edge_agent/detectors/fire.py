@@ -148,24 +148,27 @@ class FireDetector:
 
     def tick(self, now: datetime) -> list[EventBody]:
         """Raise ``device_offline`` for sensors silent longer than ``silent_after``."""
-        events: list[EventBody] = []
+        return [event for _, event in self.tick_devices(now)]
+
+    def tick_devices(self, now: datetime) -> list[tuple[str, EventBody]]:
+        """Like :meth:`tick`, with the device id each event is about."""
+        events: list[tuple[str, EventBody]] = []
         for device_id, state in sorted(self._sensors.items()):
             if state.offline or state.last_seen is None:
                 continue
             silent = now - state.last_seen
             if silent > self._silent_after:
                 self._sensors[device_id] = replace(state, offline=True)
-                events.append(
-                    EventBody.of(
-                        EventType.DEVICE_OFFLINE,
-                        Evidence(
-                            summary=f"no report from smoke sensor {device_id} for "
-                            f"{silent.total_seconds() / 3600:.1f} h",
-                            values={"silent_h": round(silent.total_seconds() / 3600, 2)},
-                        ),
-                        detector=DETECTOR_NAME,
-                    )
+                event = EventBody.of(
+                    EventType.DEVICE_OFFLINE,
+                    Evidence(
+                        summary=f"no report from smoke sensor {device_id} for "
+                        f"{silent.total_seconds() / 3600:.1f} h",
+                        values={"silent_h": round(silent.total_seconds() / 3600, 2)},
+                    ),
+                    detector=DETECTOR_NAME,
                 )
+                events.append((device_id, event))
         return events
 
     def snapshot(self) -> dict[str, object]:
