@@ -11,7 +11,8 @@ Example:
     ...     "people": [{"id": "p-1", "name": "王芳",
     ...                 "contacts": [{"channel": "email", "address": "a@example.org"}]}],
     ...     "receivers": [{"name": "duty", "people": ["p-1"]}],
-    ...     "route": {"receiver": "duty"}})
+    ...     "route": {"receiver": "duty"},
+    ...     "channels": {"email": {"from_address": "alerts@example.org"}}})
     >>> s.person("p-1").contacts[0].channel.value
     'email'
     >>> AlertingSettings.model_validate({**s.model_dump(), "route": {"receiver": "nobody"}})
@@ -168,7 +169,7 @@ class AlertingSettings(ConfigModel):
             for contact in person.contacts:
                 if getattr(self.channels, contact.channel.value) is None:
                     raise ValueError(
-                        f"person {person.id!r} has a {contact.channel.value} contact but "
+                        f"person {person.id!r} has a contact on channel {contact.channel.value} but "
                         f"channels.{contact.channel.value} is not configured: add it"
                     )
         return self

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from alerting.errors import StoreError
+from alerting.store.models import Base
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,15 @@ VERSION_TABLE = "alembic_version_alerting"
 """Our Alembic version table (the ingest keeps its own in the same database)."""
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """Autogenerate compares our tables only (``events`` belongs to the ingest).
+
+    >>> include_name("events", "table", None), include_name("incidents", "table", None)
+    (False, True)
+    """
+    return type_ != "table" or name in Base.metadata.tables
 
 
 def create_db_engine(database_url: str) -> Engine:

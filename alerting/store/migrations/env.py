@@ -5,15 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from alerting.store.db import VERSION_TABLE
+from alerting.store.db import VERSION_TABLE, include_name
 from alerting.store.models import Base
-
-OUR_TABLES = frozenset(Base.metadata.tables)
-
-
-def include_name(name: str | None, type_: str, _parent: object) -> bool:
-    """Autogenerate looks at our tables only (``events`` belongs to the ingest)."""
-    return type_ != "table" or name in OUR_TABLES
 
 
 def _run(connection: Connection) -> None:
@@ -41,6 +34,15 @@ def run_migrations_online() -> None:
         _run(fresh)
 
 
-if context.is_offline_mode():
+def _offline() -> bool | None:
+    """Alembic's mode, or ``None`` when imported outside Alembic (e.g. doctest collection)."""
+    try:
+        return context.is_offline_mode()
+    except NameError:
+        return None
+
+
+if _offline():
     raise SystemExit("offline migrations are not supported: run `silverguard alerting migrate`")
-run_migrations_online()
+if _offline() is False:
+    run_migrations_online()

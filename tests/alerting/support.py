@@ -1,0 +1,259 @@
+"""Real servers and helpers for the alerting tests: events feed rows, webhook receiver, SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import uvicorn
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert
+
+from alerting.config import AlertingSettings
+from contracts.envelope import Envelope, encode_envelope
+from contracts.events import EventBody, EventStatus, EventType, Evidence
+from contracts.feed import (
+    EVENT_FEED_ENVELOPE,
+    EVENT_FEED_MESSAGE_ID,
+    EVENT_FEED_SEQ,
+    EVENT_FEED_TABLE,
+)
+from contracts.ids import new_message_id
+from contracts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_webhook
+from tests.servers import free_port, wait_for_port
+
+WEBHOOK_SECRET = "webhook-test-secret"
+TOKEN_SECRET = "token-test-secret"
+WEBHOOK_SECRET_ENV = "SG_TEST_ALERTING_WEBHOOK_SECRET"
+TOKEN_SECRET_ENV = "SG_TEST_ALERTING_TOKEN_SECRET"
+
+
+def events_table(metadata: MetaData) -> Table:
+    """The ingest's feed table as the tests create it (the ingest's migration does in prod)."""
+    return Table(
+        EVENT_FEED_TABLE,
+        metadata,
+        Column(EVENT_FEED_SEQ, Integer, primary_key=True, autoincrement=True),
+        Column(EVENT_FEED_MESSAGE_ID, String(26), unique=True, nullable=False),
+        Column(EVENT_FEED_ENVELOPE, Text, nullable=False),
+    )
+
+
+def create_events_table(engine: Engine) -> Table:
+    """Create the ``events`` table and return it."""
+    metadata = MetaData()
+    table = events_table(metadata)
+    metadata.create_all(engine)
+    return table
+
+
+def make_envelope(
+    event_type: EventType = EventType.FIRE,
+    *,
+    status: EventStatus = EventStatus.RAISED,
+    resident_id: str = "res-0001",
+    summary: str = "smoke detected in the kitchen",
+    now: datetime | None = None,
+) -> Envelope:
+    """An event envelope as a gateway would send it."""
+    now = now or datetime.now(UTC)
+    return Envelope(
+        message_id=new_message_id(now),
+        org_id="org-demo",
+        gateway_id="gw-0001",
+        home_id="home-0001",
+        resident_id=resident_id,
+        device_id="smoke-kitchen",
+        device_time=now,
+        gateway_time=now,
+        body=EventBody.of(event_type, Evidence(summary=summary), status=status),
+    )
+
+
+def insert_event(engine: Engine, envelope: Envelope, *, seq: int | None = None) -> str:
+    """Store ``envelope`` as the ingest would; returns its message id."""
+    table = events_table(MetaData())
+    row: dict[str, Any] = {
+        EVENT_FEED_MESSAGE_ID: envelope.message_id,
+        EVENT_FEED_ENVELOPE: encode_envelope(envelope).decode(),
+    }
+    if seq is not None:
+        row[EVENT_FEED_SEQ] = seq
+    with engine.begin() as connection:
+        connection.execute(insert(table).values(**row))
+    return envelope.message_id
+
+
+def make_settings(
+    database_url: str,
+    *,
+    webhook_urls: tuple[str, ...] = ("http://127.0.0.1:9/hook",),
+    email_address: str | None = "cw-0001@example.org",
+    smtp_port: int = 9,
+    api_port: int = 8400,
+    max_attempts: int = 3,
+    second_person: bool = False,
+) -> AlertingSettings:
+    """Settings with one care worker (optionally two) and both channels configured."""
+    contacts: list[dict[str, Any]] = [{"channel": "webhook", "url": u} for u in webhook_urls]
+    if email_address:
+        contacts.append({"channel": "email", "address": email_address})
+    people = [{"id": "cw-0001", "name": "王芳", "contacts": contacts}]
+    if second_person:
+        people.append(
+            {
+                "id": "cw-0002",
+                "name": "李强",
+                "contacts": [{"channel": "webhook", "url": webhook_urls[0]}],
+            }
+        )
+    return AlertingSettings.model_validate(
+        {
+            "org_id": "org-demo",
+            "database_url": database_url,
+            "public_base_url": f"http://127.0.0.1:{api_port}",
+            "api": {"host": "127.0.0.1", "port": api_port},
+            "poll_interval_s": 0.05,
+            "token_secret_env": TOKEN_SECRET_ENV,
+            "people": people,
+            "receivers": [{"name": "duty", "people": [p["id"] for p in people]}],
+            "route": {"receiver": "duty"},
+            "channels": {
+                "webhook": {"secret_env": WEBHOOK_SECRET_ENV, "timeout_s": 5},
+                "email": {
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": smtp_port,
+                    "from_address": "alerts@silverguard.example",
+                },
+            },
+            "delivery": {
+                "max_attempts": max_attempts,
+                "interval_s": 0.05,
+                "backoff": {"initial_s": 1, "multiplier": 2, "max_s": 10},
+            },
+        }
+    )
+
+
+@dataclass
+class WebhookReceiver:
+    """A real HTTP receiver that verifies signatures and records what it got, per path.
+
+    ``/ok`` answers 200; ``/flaky`` answers 500 once, then 200; ``/reject`` answers 400.
+    """
+
+    port: int
+    deliveries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    bad_signatures: int = 0
+    hits: dict[str, int] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/{path}")
+        async def receive(path: str, request: Request) -> JSONResponse:
+            body = await request.body()
+            self.hits[path] = self.hits.get(path, 0) + 1
+            try:
+                verify_webhook(
+                    WEBHOOK_SECRET.encode(),
+                    request.headers.get(TIMESTAMP_HEADER),
+                    request.headers.get(SIGNATURE_HEADER),
+                    body,
+                    now_s=time.time(),
+                )
+            except SignatureError as exc:
+                self.bad_signatures += 1
+                return JSONResponse({"error": str(exc)}, status_code=401)
+            if path == "reject":
+                return JSONResponse({"error": "unknown device"}, status_code=400)
+            if path == "flaky" and self.hits[path] == 1:
+                return JSONResponse({"error": "busy"}, status_code=500)
+            self.deliveries.setdefault(path, []).append(json.loads(body))
+            return JSONResponse({"received": True})
+
+        return app
+
+
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def running_webhook_receiver() -> AsyncIterator[WebhookReceiver]:
+    """Serve a :class:`WebhookReceiver` under uvicorn in this event loop."""
+    receiver = WebhookReceiver(port=free_port())
+    server = _QuietServer(
+        uvicorn.Config(
+            receiver.app(), host="127.0.0.1", port=receiver.port, log_config=None, lifespan="off"
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        await asyncio.to_thread(wait_for_port, receiver.port)
+        yield receiver
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class SmtpRecorder:
+    """aiosmtpd handler: keeps every message; ``busy@`` gets 451, ``nobody@`` gets 550."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address.startswith("busy@"):
+            return "451 4.3.0 mailbox busy, try later"
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 2.0.0 queued as T1"
+
+
+@contextlib.contextmanager
+def running_smtp_server() -> Iterator[tuple[SmtpRecorder, int]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port."""
+    recorder = SmtpRecorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield recorder, port
+    finally:
+        controller.stop()
+
+
+async def wait_until(condition: Any, timeout_s: float = 10.0, what: str = "condition") -> None:
+    """Poll ``condition()`` (sync) until true, failing after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        await asyncio.sleep(0.05)
