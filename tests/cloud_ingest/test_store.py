@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import RowMapping, create_engine, select
 
 from cloud_ingest.errors import StoreError
 from cloud_ingest.store import EventRow, GatewayStatusRow, IngestStore, ReadingRow
@@ -15,7 +15,7 @@ from contracts.clock import FakeClock
 from tests.cloud_ingest.support import NOW, event_envelope, reading_envelope, status_envelope
 
 
-def _rows(url: str, model: type[EventRow | ReadingRow | GatewayStatusRow]) -> list[object]:
+def _rows(url: str, model: type[EventRow | ReadingRow | GatewayStatusRow]) -> list[RowMapping]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -36,13 +36,13 @@ def test_event_is_stored_once_then_duplicate(
     rows = _rows(database_url, EventRow)
     assert len(rows) == 1
     row = rows[0]
-    assert row["message_id"] == env.message_id  # type: ignore[index]
-    assert decode_envelope(row["envelope_json"]) == env  # type: ignore[index]
-    assert row["type"] == "fire"  # type: ignore[index]
-    assert row["severity"] == "critical"  # type: ignore[index]
-    assert row["warning_class"] == "home_anomaly"  # type: ignore[index]
-    assert row["status"] == "raised"  # type: ignore[index]
-    assert row["home_id"] == "home-1"  # type: ignore[index]
+    assert row["message_id"] == env.message_id
+    assert decode_envelope(row["envelope_json"]) == env
+    assert row["type"] == "fire"
+    assert row["severity"] == "critical"
+    assert row["warning_class"] == "home_anomaly"
+    assert row["status"] == "raised"
+    assert row["home_id"] == "home-1"
 
 
 def test_event_times_come_back_timezone_aware(store: IngestStore, database_url: str) -> None:
@@ -69,10 +69,10 @@ def test_event_seq_increases_in_insert_order(store: IngestStore, database_url: s
         store.store(env, encode_envelope(env))
     store.store(envs[0], encode_envelope(envs[0]))  # a duplicate takes no visible row
     rows = _rows(database_url, EventRow)
-    seqs = [r["seq"] for r in rows]  # type: ignore[index]
+    seqs = [r["seq"] for r in rows]
     assert seqs == sorted(seqs)
     assert len(set(seqs)) == 5
-    assert [r["message_id"] for r in rows] == [e.message_id for e in envs]  # type: ignore[index]
+    assert [r["message_id"] for r in rows] == [e.message_id for e in envs]
 
 
 def test_reading_is_stored_once(store: IngestStore, database_url: str) -> None:
@@ -81,8 +81,8 @@ def test_reading_is_stored_once(store: IngestStore, database_url: str) -> None:
     assert store.store(env, encode_envelope(env)) is AckStatus.DUPLICATE
     rows = _rows(database_url, ReadingRow)
     assert len(rows) == 1
-    assert rows[0]["kind"] == "reading.smoke"  # type: ignore[index]
-    assert '"battery_pct":88' in rows[0]["body_json"]  # type: ignore[index]
+    assert rows[0]["kind"] == "reading.smoke"
+    assert '"battery_pct":88' in rows[0]["body_json"]
     assert _rows(database_url, EventRow) == []
 
 
@@ -99,9 +99,9 @@ def test_gateway_status_last_received_wins(
     assert store.store(will, encode_envelope(will)) is AckStatus.STORED
     rows = _rows(database_url, GatewayStatusRow)
     assert len(rows) == 1
-    assert rows[0]["state"] == "offline"  # type: ignore[index]
-    assert rows[0]["last_message_id"] == will.message_id  # type: ignore[index]
-    assert rows[0]["agent_version"] == "0.1.0"  # type: ignore[index]
+    assert rows[0]["state"] == "offline"
+    assert rows[0]["last_message_id"] == will.message_id
+    assert rows[0]["agent_version"] == "0.1.0"
 
 
 def test_quarantine_keeps_raw_bytes_newest_first(store: IngestStore, clock: FakeClock) -> None:

@@ -1,0 +1,60 @@
+"""The example config loads; bad configs fail with a message naming the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cloud_ingest.cli import app
+from cloud_ingest.config import load_ingest_settings
+from contracts.config import ConfigError, MqttProtocol
+
+EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "ingest.yaml"
+
+
+def test_example_config_loads() -> None:
+    settings = load_ingest_settings(EXAMPLE)
+    assert settings.database_url.startswith("sqlite:///var/")
+    assert settings.broker.host == "127.0.0.1"
+    assert settings.broker.protocol is MqttProtocol.V5
+    assert settings.shared_group == "ingest"
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "complaint"),
+    [
+        ("database_url: mysql://x/y\n", "sqlite or postgresql"),
+        ("database_url: '::'\n", "not a SQLAlchemy database URL"),
+        ("shared_group: a/b\n", "shared_group"),
+        ("brokr: {}\n", "brokr"),
+        ("reconnect_initial_s: 5\nreconnect_max_s: 1\n", "reconnect_max_s"),
+    ],
+)
+def test_bad_config_names_the_problem(tmp_path: Path, yaml_text: str, complaint: str) -> None:
+    path = tmp_path / "ingest.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=complaint):
+        load_ingest_settings(path)
+
+
+def test_cli_check_config_and_migrate(tmp_path: Path) -> None:
+    db = tmp_path / "var" / "ingest.db"
+    path = tmp_path / "ingest.yaml"
+    path.write_text(EXAMPLE.read_text().replace("sqlite:///var/ingest.db", f"sqlite:///{db}"))
+    runner = CliRunner()
+    checked = runner.invoke(app, ["check-config", "--config", str(path)])
+    assert checked.exit_code == 0, checked.output
+    assert "valid" in checked.output
+    migrated = runner.invoke(app, ["migrate", "--config", str(path)])
+    assert migrated.exit_code == 0, migrated.output
+    assert db.exists()
+
+
+def test_cli_reports_a_bad_config_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "ingest.yaml"
+    path.write_text("nonsense_key: 1\n")
+    result = CliRunner().invoke(app, ["check-config", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "nonsense_key" in result.output
