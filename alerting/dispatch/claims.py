@@ -50,12 +50,13 @@ def claim_due(engine: Engine, now: datetime, lease: timedelta, limit: int) -> li
     claimed: list[Claimed] = []
     try:
         with Session(engine, expire_on_commit=False) as session:
-            ids = session.scalars(
-                select(Notification.id)
-                .where(*due)
-                .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(limit)
-            ).all()
+            with session.begin():
+                ids = session.scalars(
+                    select(Notification.id)
+                    .where(*due)
+                    .order_by(Notification.next_attempt_at, Notification.id)
+                    .limit(limit)
+                ).all()
             for notification_id in ids:
                 with session.begin():
                     won = _rowcount(
