@@ -1,0 +1,1 @@
+"""Alembic migrations of the ingest's tables (a package so the scripts ship in the wheel)."""

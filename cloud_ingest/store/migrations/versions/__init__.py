@@ -1,0 +1,1 @@
+"""Revision scripts (loaded by alembic by path, not imported)."""
