@@ -11,5 +11,12 @@ class StoreError(IngestError):
     """The database refused or could not be reached; the message was not stored."""
 
 
+class UnstorableMessageError(StoreError):
+    """The database refuses this very message (a constraint, a value it cannot hold).
+
+    Sending it again would fail again, so the message is quarantined instead.
+    """
+
+
 class BrokerError(IngestError):
     """The MQTT broker refused something the ingest needs (a subscription, a credential)."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from cloud_ingest.consumer.checks import Accepted, check_message
+from cloud_ingest.consumer.checks import Accepted, Rejected, check_message
+from cloud_ingest.errors import UnstorableMessageError
 from cloud_ingest.store import IngestStore
 from contracts.ack import AckBody, AckStatus
 from contracts.clock import Clock
@@ -60,14 +61,24 @@ class MessageProcessor:
     _noted_sources: set[str] = field(default_factory=set)
 
     def process(self, topic: str, payload: bytes) -> OutgoingAck | None:
-        """Handle one message; return the ack to publish, if any (raises StoreError)."""
+        """Handle one message; return the ack to publish, if any.
+
+        A message the database refuses for good is quarantined like an invalid one.
+
+        Raises:
+            StoreError: the database failed; nothing is acked, so the gateway resends.
+        """
         checked = check_message(topic, payload)
         if isinstance(checked, Accepted):
             envelope = checked.envelope
-            status = self.store.store(envelope, payload)
-            self.counters.count(status)
-            log.debug("%s %s from %s", status.value, envelope.message_id, topic)
-            return self._ack(checked.topic, envelope.message_id, status)
+            try:
+                status = self.store.store(envelope, payload)
+            except UnstorableMessageError as exc:
+                checked = Rejected(str(exc), checked.topic, envelope.message_id)
+            else:
+                self.counters.count(status)
+                log.debug("%s %s from %s", status.value, envelope.message_id, topic)
+                return self._ack(checked.topic, envelope.message_id, status)
         self.store.quarantine(topic, payload, checked.error, checked.message_id)
         self.counters.count(AckStatus.QUARANTINED)
         self._note_bad_source(topic, checked.error)

@@ -144,6 +144,10 @@ async def _consume(
             processor.counters.store_failed += 1
             database.failed(exc)
             continue
+        except Exception:  # a bug must not stop the ingest: keep going, unacked
+            processor.counters.store_failed += 1
+            log.exception("unexpected error on a message from %s; not acked", topic)
+            continue
         database.succeeded()
         if ack is not None:
             await client.publish(ack.topic, ack.payload, qos=1)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from cloud_ingest.errors import StoreError
+from cloud_ingest.errors import StoreError, UnstorableMessageError
 from cloud_ingest.store.engine import make_engine
 from cloud_ingest.store.models import (
     EventRow,
@@ -76,6 +76,10 @@ class IngestStore:
                 if isinstance(body, GatewayStatusBody):
                     return self._store_status(conn, envelope, body)
                 return self._store_reading(conn, envelope)
+        except (DataError, IntegrityError) as exc:
+            raise UnstorableMessageError(
+                _describe("store message " + envelope.message_id, exc, permanent=True)
+            ) from exc
         except SQLAlchemyError as exc:
             raise StoreError(_describe("store message " + envelope.message_id, exc)) from exc
 
@@ -189,9 +193,9 @@ def _table(model: type[IngestBase]) -> Table:
     return table
 
 
-def _describe(what: str, exc: SQLAlchemyError) -> str:
+def _describe(what: str, exc: SQLAlchemyError, *, permanent: bool = False) -> str:
     cause = getattr(exc, "orig", None) or exc
-    return (
-        f"could not {what}: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}. "
-        "Check that the database is running and migrated (silverguard ingest migrate)."
-    )
+    reason = f"could not {what}: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}."
+    if permanent:
+        return f"{reason} The database refuses this message; it is kept in the quarantine."
+    return f"{reason} Check that the database is running and migrated (silverguard ingest migrate)."

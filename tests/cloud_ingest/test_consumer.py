@@ -159,6 +159,22 @@ async def test_database_failure_means_no_ack_and_the_resend_is_stored(
     assert _count(postgres_url, EventRow, message_id=env.message_id) == 1
 
 
+async def test_message_the_database_refuses_for_good_is_quarantined_not_retried(
+    mosquitto_broker: MosquittoInstance, postgres_url: str, org: str, group: str
+) -> None:
+    settings = ingest_settings(postgres_url, mosquitto_broker.port, group=group)
+    env = event_envelope(org)
+    admin = create_engine(postgres_url)
+    async with running_ingest(settings), gateway(mosquitto_broker.port, org, "gw-1") as gw:
+        with admin.begin() as conn:
+            conn.execute(text("ALTER TABLE events ADD CONSTRAINT no_fire CHECK (type <> 'fire')"))
+        await gw.send(env)
+        assert await gw.wait_for_ack(env.message_id) is AckStatus.QUARANTINED
+    admin.dispose()
+    assert _count(postgres_url, EventRow) == 0
+    assert _count(postgres_url, QuarantineRow, message_id=env.message_id) == 1
+
+
 async def test_two_workers_in_one_group_split_the_load_and_store_each_once(
     mosquitto_broker: MosquittoInstance, postgres_url: str, org: str, group: str
 ) -> None:
