@@ -7,7 +7,6 @@ import contextlib
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from alerting.config import AlertingSettings, load_alerting_settings
 from alerting.errors import AlertingError
@@ -24,7 +23,7 @@ def _settings(config: Path) -> AlertingSettings:
     try:
         return load_alerting_settings(config)
     except ConfigError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(code=2) from exc
 
 
@@ -45,9 +44,9 @@ def check_config(config: Path = ConfigOption) -> None:
     try:
         _secrets(settings)
     except ConfigError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(code=2) from exc
-    Console().print(
+    typer.echo(
         f"{config}: OK — {len(settings.people)} people, {len(settings.receivers)} receivers, "
         f"route → {settings.route.receiver}"
     )
@@ -60,9 +59,9 @@ def migrate_command(config: Path = ConfigOption) -> None:
     try:
         migrate(settings.database_url)
     except AlertingError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(code=1) from exc
-    Console().print("alerting tables are up to date")
+    typer.echo("alerting tables are up to date")
 
 
 @app.command("run")
@@ -73,5 +72,5 @@ def run(config: Path = ConfigOption) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_alerting(settings))
     except (AlertingError, ConfigError) as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(code=1) from exc

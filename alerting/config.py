@@ -169,8 +169,9 @@ class AlertingSettings(ConfigModel):
             for contact in person.contacts:
                 if getattr(self.channels, contact.channel.value) is None:
                     raise ValueError(
-                        f"person {person.id!r} has a contact on channel {contact.channel.value} but "
-                        f"channels.{contact.channel.value} is not configured: add it"
+                        f"person {person.id!r} has a contact on channel "
+                        f"{contact.channel.value} but channels.{contact.channel.value} "
+                        "is not configured: add it"
                     )
         return self
 

@@ -43,7 +43,7 @@ def accept_incident(
 ) -> AcceptResult:
     """Let ``person_id`` accept ``incident_id``; only the first accept wins."""
     try:
-        with Session(engine) as session, session.begin():
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             won = _rowcount(
                 session.execute(
                     update(Incident)
