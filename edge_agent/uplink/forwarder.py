@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 AGENT_VERSION = "0.1.0"
 KEEP_BAD_ACKS = 20
+GOODBYE_TIMEOUT_S = 2.0
 
 
 class CloudForwarder:
@@ -86,9 +87,13 @@ class CloudForwarder:
                     logger.info("connected to the cloud broker %s", broker)
                     backoff.reset()
                     self.connected.set()
-                    async with asyncio.TaskGroup() as tasks:
-                        tasks.create_task(self._receive_acks(client))
-                        tasks.create_task(self._send_due(client))
+                    try:
+                        async with asyncio.TaskGroup() as tasks:
+                            tasks.create_task(self._receive_acks(client))
+                            tasks.create_task(self._send_due(client))
+                    except asyncio.CancelledError:
+                        await self._say_goodbye(client)
+                        raise
             except* aiomqtt.MqttError as group:
                 self.connected.clear()
                 logger.warning(
@@ -97,6 +102,15 @@ class CloudForwarder:
                     group.exceptions[0],
                 )
             await asyncio.sleep(backoff.next_delay_s())
+
+    async def _say_goodbye(self, client: aiomqtt.Client) -> None:
+        """On a clean stop, say offline ourselves (the broker sends the will only on a drop)."""
+        payload = self._status_payload(GatewayState.OFFLINE)
+        with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+            async with asyncio.timeout(GOODBYE_TIMEOUT_S):
+                await client.publish(self._status_topic, payload, qos=1, retain=True)
+        self.connected.clear()
+        logger.info("disconnected from the cloud broker (agent stopping)")
 
     async def _publish_birth(self, client: aiomqtt.Client) -> None:
         depth = await asyncio.to_thread(self._store.depth)
