@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Generator
 
 import httpx
@@ -21,6 +22,7 @@ from alerting.channels.email.sender import EmailSender
 from alerting.channels.webhook.sender import WebhookSender
 from alerting.config import AlertingSettings, ChannelKind
 from alerting.dispatch.dispatcher import Dispatcher
+from alerting.errors import AlertingError
 from alerting.feed.poller import FeedPoller
 from alerting.store.db import create_db_engine, migrate
 from contracts.clock import Clock, SystemClock
@@ -72,29 +74,47 @@ async def run_alerting(
                     access_log=False,
                 )
             )
-            async with asyncio.TaskGroup() as tg:
-                tg.create_task(FeedPoller(engine, settings, clock).run(), name="feed")
-                tg.create_task(
-                    Dispatcher(engine, settings, senders, tokens, clock).run(), name="dispatch"
-                )
-                tg.create_task(_serve(server), name="api")
-                tg.create_task(_announce_ready(settings, client, ready), name="ready")
+            with _listen(settings.api.host, settings.api.port) as listener:
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(FeedPoller(engine, settings, clock).run(), name="feed")
+                    tg.create_task(
+                        Dispatcher(engine, settings, senders, tokens, clock).run(), name="dispatch"
+                    )
+                    tg.create_task(_serve(server, listener), name="api")
+                    tg.create_task(_announce_ready(settings, client, ready), name="ready")
     finally:
         engine.dispose()
 
 
-async def _serve(server: uvicorn.Server) -> None:
-    task = asyncio.create_task(server.serve())
+@contextlib.contextmanager
+def _listen(host: str, port: int) -> Generator[socket.socket, None, None]:
+    """Bind the API's socket ourselves: uvicorn would ``sys.exit`` the host on a busy port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise AlertingError(
+            f"the alerting API cannot listen on {host}:{port} ({exc.strerror}): "
+            "choose another api.port or stop the program using it"
+        ) from exc
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+async def _serve(server: uvicorn.Server, listener: socket.socket) -> None:
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
         server.should_exit = True
         await task
         raise
-    if server.started is False:
-        raise OSError(
-            f"the alerting API could not listen on {server.config.host}:{server.config.port}"
-        )
 
 
 async def _announce_ready(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -42,10 +44,15 @@ def _count(engine: Engine, model: type[object]) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_waits_for_the_events_table(engine: Engine, db_url: str, caplog: object) -> None:
+def test_waits_for_the_events_table(
+    engine: Engine, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     poller = _poller(engine, db_url)
-    assert poller.poll_once() == []
-    assert poller.poll_once() == []
+    with caplog.at_level(logging.INFO, logger="alerting.feed.poller"):
+        assert poller.poll_once() == []
+        assert poller.poll_once() == []
+    waiting = [r for r in caplog.records if "waiting for the ingest's events table" in r.message]
+    assert len(waiting) == 1
     create_events_table(engine)
     insert_event(engine, make_envelope(now=T0))
     assert [d.outcome for d in poller.poll_once()] == [FeedOutcome.OPENED]

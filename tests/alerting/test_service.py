@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from alerting.config import AlertingSettings
+from alerting.errors import AlertingError
 from alerting.service import run_alerting
 from alerting.store.db import create_db_engine
 from alerting.store.models import Incident, IncidentEvent, Notification, NotificationStatus
@@ -113,3 +117,17 @@ async def test_fire_to_accept_end_to_end(db_url: str) -> None:
     check.dispose()
     assert len(receiver.deliveries["ok"]) == 1
     assert len(smtp.messages) == 1
+
+
+async def test_busy_api_port_is_our_error_and_signals_stay_with_the_host(db_url: str) -> None:
+    before = signal.getsignal(signal.SIGINT)
+    settings = make_settings(db_url, api_port=free_port())
+    async with running_router(settings):
+        assert signal.getsignal(signal.SIGINT) is before
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = make_settings(db_url, api_port=busy.getsockname()[1])
+        with pytest.raises(AlertingError, match=r"cannot listen on 127\.0\.0\.1"):
+            await run_alerting(taken)
+    assert signal.getsignal(signal.SIGINT) is before
