@@ -13,6 +13,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from contracts.clock import Clock, SystemClock
+from contracts.events import EventBody
 from edge_agent.config import EdgeSettings
 from edge_agent.detectors.fire import DETECTOR_NAME, FireDetector
 from edge_agent.errors import DetectorStateError
@@ -136,12 +137,14 @@ class _AgentRuntime:
 
     async def _queue(self, outgoing: list[Outgoing]) -> None:
         for item in outgoing:
-            if item.is_event:
+            body = item.envelope.body
+            if isinstance(body, EventBody):
                 logger.info(
-                    "detected %s (%s) on %s",
-                    item.envelope.body.kind,
-                    getattr(item.envelope.body, "type", "?"),
+                    "detected %s (%s) on %s: %s",
+                    body.type.value,
+                    body.status.value,
                     item.envelope.device_id,
+                    item.envelope.message_id,
                 )
                 self._stage(EdgeStage.EVENT_DETECTED, item.envelope.message_id)
             await asyncio.to_thread(self._store.put, item.envelope, item.lane)

@@ -1,0 +1,1 @@
+"""The durable outbox (SQLite): store-and-forward with priority lanes."""

@@ -1,0 +1,1 @@
+"""Readers: turn device messages into device-neutral readings."""
