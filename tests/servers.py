@@ -6,6 +6,7 @@ A test that needs a server fails with a message saying how to get it; it never s
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import secrets
 import shutil
@@ -68,6 +69,8 @@ class MosquittoInstance:
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "persistence false\n"
+            # as root, mosquitto would drop to user 'mosquitto', who cannot write our temp dir
+            f"user {getpass.getuser()}\n"
             "max_queued_messages 100000\n"
             f"log_dest file {self.workdir / 'mosquitto.log'}\n" + self.extra_config
         )

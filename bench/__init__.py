@@ -1,0 +1,1 @@
+"""Benchmarks: each prints JSON figures; performance claims cite the command that made them."""
