@@ -76,9 +76,11 @@ async def run_alerting(
             )
             with _listen(settings.api.host, settings.api.port) as listener:
                 async with asyncio.TaskGroup() as tg:
-                    tg.create_task(FeedPoller(engine, settings, clock).run(), name="feed")
+                    new_pages = asyncio.Event()
+                    tg.create_task(FeedPoller(engine, settings, clock).run(new_pages), name="feed")
                     tg.create_task(
-                        Dispatcher(engine, settings, senders, tokens, clock).run(), name="dispatch"
+                        Dispatcher(engine, settings, senders, tokens, clock).run(new_pages),
+                        name="dispatch",
                     )
                     tg.create_task(_serve(server, listener), name="api")
                     tg.create_task(_announce_ready(settings, client, ready), name="ready")

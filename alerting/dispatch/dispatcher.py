@@ -7,6 +7,7 @@ up a webhook; each result goes through the retry stage (:func:`retry_decision`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -57,8 +58,12 @@ class Dispatcher:
                     tg.create_task(self._deliver(item))
         return len(claimed)
 
-    async def run(self) -> None:
-        """Dispatch until cancelled; database trouble is logged and retried, never fatal."""
+    async def run(self, wake: asyncio.Event | None = None) -> None:
+        """Dispatch until cancelled; database trouble is logged and retried, never fatal.
+
+        Between rounds it waits ``delivery.interval_s`` or until ``wake`` is set.
+        """
+        wake = wake or asyncio.Event()
         failing = False
         while True:
             try:
@@ -72,7 +77,10 @@ class Dispatcher:
                     log.info("dispatching works again")
                 failing = False
             if attempted < self._batch_size:
-                await asyncio.sleep(self._settings.delivery.interval_s)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._settings.delivery.interval_s):
+                        await wake.wait()
+                wake.clear()
 
     def _notice(self, item: Claimed) -> Notice:
         incident = item.incident

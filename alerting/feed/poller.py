@@ -71,8 +71,12 @@ class FeedPoller:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot advance the feed cursor: {exc}") from exc
 
-    async def run(self) -> None:
-        """Poll until cancelled; database trouble is logged and retried, never fatal."""
+    async def run(self, wake_dispatcher: asyncio.Event | None = None) -> None:
+        """Poll until cancelled; database trouble is logged and retried, never fatal.
+
+        ``wake_dispatcher`` is set whenever events were processed, so new pages go out at
+        once instead of at the dispatcher's next poll.
+        """
         failing = False
         while True:
             try:
@@ -86,5 +90,7 @@ class FeedPoller:
                 if failing:
                     log.info("feed polling works again")
                 failing = False
+            if done and wake_dispatcher is not None:
+                wake_dispatcher.set()
             if len(done) < self._settings.feed_batch_size:
                 await asyncio.sleep(self._settings.poll_interval_s)
