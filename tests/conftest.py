@@ -20,9 +20,7 @@ def mosquitto_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosqu
 @pytest.fixture
 def private_mosquitto(tmp_path: Path) -> Iterator[MosquittoInstance]:
     """A Mosquitto of this test's own, which the test may stop and start."""
-    workdir = tmp_path / "mosquitto"
-    workdir.mkdir()
-    with mosquitto(workdir) as broker:
+    with mosquitto(tmp_path / "mosquitto") as broker:
         yield broker
 
 

@@ -96,7 +96,8 @@ class MosquittoInstance:
 
 @contextlib.contextmanager
 def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[MosquittoInstance]:
-    """Run a private Mosquitto for the duration of the block."""
+    """Run a private Mosquitto, with its config and log in ``workdir``, for the block."""
+    workdir.mkdir(parents=True, exist_ok=True)
     instance = MosquittoInstance(port=free_port(), workdir=workdir, extra_config=extra_config)
     instance.start()
     try:

@@ -15,18 +15,14 @@ from tests.servers import MosquittoInstance, mosquitto
 @pytest.fixture
 def home_broker(tmp_path: Path) -> Iterator[MosquittoInstance]:
     """The home gateway's own Mosquitto."""
-    workdir = tmp_path / "home-mosquitto"
-    workdir.mkdir()
-    with mosquitto(workdir) as broker:
+    with mosquitto(tmp_path / "home-mosquitto") as broker:
         yield broker
 
 
 @pytest.fixture
 def cloud_broker(tmp_path: Path) -> Iterator[MosquittoInstance]:
     """The cloud's Mosquitto (the test may stop and start it)."""
-    workdir = tmp_path / "cloud-mosquitto"
-    workdir.mkdir()
-    with mosquitto(workdir) as broker:
+    with mosquitto(tmp_path / "cloud-mosquitto") as broker:
         yield broker
 
 

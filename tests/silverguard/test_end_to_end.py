@@ -27,8 +27,6 @@ pytestmark = pytest.mark.integration
 async def test_smoke_alarm_reaches_care_worker_on_real_servers(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    (tmp_path / "home").mkdir()
-    (tmp_path / "cloud").mkdir()
     with mosquitto(tmp_path / "home") as home, mosquitto(tmp_path / "cloud") as cloud:
         options = DemoOptions(
             config_dir=EXAMPLES_DIR,
