@@ -20,6 +20,7 @@ from alerting.errors import StoreError
 from alerting.store.models import (
     Incident,
     IncidentLog,
+    IncidentStatus,
     LogAction,
     Notification,
     NotificationStatus,
@@ -42,10 +43,16 @@ class Claimed:
 
 
 def claim_due(engine: Engine, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
-    """Claim up to ``limit`` due notifications."""
+    """Claim up to ``limit`` due notifications of incidents nobody has accepted yet.
+
+    Once someone accepted an incident, its pending pages (to others, or retries) stay unsent.
+    """
     due = (
         Notification.status.in_(_CLAIMABLE),
         Notification.next_attempt_at <= now,
+        Notification.incident_id.in_(
+            select(Incident.id).where(Incident.status == IncidentStatus.OPEN)
+        ),
     )
     claimed: list[Claimed] = []
     try:

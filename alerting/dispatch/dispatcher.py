@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -19,7 +20,12 @@ from alerting.channels.base import ChannelSender, DeliveryReceipt, Notice
 from alerting.config import AlertingSettings
 from alerting.dispatch.claims import Claimed, claim_due, record_outcome
 from alerting.dispatch.retry import RetryDecision, retry_decision
-from alerting.errors import DeliveryError, PermanentDeliveryError, StoreError
+from alerting.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    StoreError,
+)
 from alerting.store.models import LogAction, NotificationStatus
 from contracts.clock import Clock
 
@@ -101,17 +107,40 @@ class Dispatcher:
         )
 
     async def _deliver(self, item: Claimed) -> None:
+        """Send one claimed notification and record the outcome; never raises.
+
+        A database error while recording leaves the claim to expire (the lease), so the
+        notification is retried; an unexpected sender error counts as retryable.
+        """
         sender = self._senders.get(item.channel)
         try:
             if sender is None:
                 raise PermanentDeliveryError(
                     f"channel {item.channel!r} is not configured: add it under channels"
                 )
-            receipt = await sender.send(self._notice(item))
+            try:
+                receipt = await sender.send(self._notice(item))
+            except DeliveryError:
+                raise
+            except Exception as exc:  # a bug in a channel must not stop the router
+                log.exception(
+                    "incident %s: %s sender failed unexpectedly", item.incident.id, item.channel
+                )
+                raise RetryableDeliveryError(f"unexpected {type(exc).__name__}: {exc}") from exc
         except DeliveryError as exc:
-            await asyncio.to_thread(self._record_failure, item, exc)
+            outcome = partial(self._record_failure, item, exc)
         else:
-            await asyncio.to_thread(self._record_success, item, receipt)
+            outcome = partial(self._record_success, item, receipt)
+        try:
+            await asyncio.to_thread(outcome)
+        except StoreError as exc:
+            log.warning(
+                "incident %s: could not record the %s delivery outcome (%s); it is retried "
+                "when its claim expires",
+                item.incident.id,
+                item.channel,
+                exc,
+            )
 
     def _record_success(self, item: Claimed, receipt: DeliveryReceipt) -> None:
         recorded = record_outcome(

@@ -133,7 +133,7 @@ class Z2mSmokeReader:
     ) -> SmokeStateUpdate | None:
         try:
             raw = json.loads(payload)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
             self._malformed(topic, payload, device_id, f"not JSON: {exc}", now)
             return None
         if not isinstance(raw, dict):

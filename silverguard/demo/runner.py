@@ -49,6 +49,8 @@ from silverguard.sinks import ReceivedMail, ReceivedWebhook, SmtpSink, WebhookRe
 log = logging.getLogger(__name__)
 
 DEFAULT_SCENARIOS = ("smoke_test", "kitchen_fire")
+DEFAULT_LIMIT_S = 120.0
+"""Without ``--duration`` the demo still gives up (and says what is missing) after this."""
 
 
 class _Starter(Protocol):
@@ -353,6 +355,11 @@ class _DemoSession:
         return record
 
     def all_done(self) -> bool:
+        for task in list(self.background):
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise RuntimeError(
+                    f"the demo's care worker could not accept the incident: {task.exception()!r}"
+                )
         return all(_done(s, self.options.accept) for s in self.tracker.steps)
 
 
@@ -363,10 +370,35 @@ async def run_demo(options: DemoOptions, timeline: Timeline) -> DemoReport:
     env: dict[str, str] = {}
     edge, ingest, alerting, webhook_secret_env = _configs(options, ports, env)
     os.environ.update(env)  # secrets for this run only; the components read them by name
+    try:
+        return await _run(
+            options,
+            timeline,
+            edge=edge,
+            ingest=ingest,
+            alerting=alerting,
+            ports=ports,
+            webhook_secret_text=env[webhook_secret_env],
+        )
+    finally:
+        for name in env:
+            os.environ.pop(name, None)
+
+
+async def _run(
+    options: DemoOptions,
+    timeline: Timeline,
+    *,
+    edge: EdgeSettings,
+    ingest: IngestSettings,
+    alerting: AlertingSettings,
+    ports: dict[str, int],
+    webhook_secret_text: str,
+) -> DemoReport:
     tracker = _Tracker(timeline)
     started = time.monotonic()
     complete = False
-    webhook_secret = env[webhook_secret_env].encode()
+    webhook_secret = webhook_secret_text.encode()
     async with contextlib.AsyncExitStack() as stack:
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
         session = _DemoSession(options, tracker, http)
@@ -394,7 +426,7 @@ async def run_demo(options: DemoOptions, timeline: Timeline) -> DemoReport:
                 async with asyncio.timeout(30):
                     await _wait_ready(ready, tasks)
             timeline.mark("ready", "brokers, edge agent, ingest, alert router, mail, webhook")
-            deadline = None if options.duration_s is None else started + options.duration_s
+            deadline = started + (options.duration_s or DEFAULT_LIMIT_S)
             for name in options.scenarios:
                 scenario = SCENARIOS[name]
                 await play_scenario(scenario, edge.home_broker, on_step=session.on_step(scenario))

@@ -81,3 +81,8 @@ def test_malformed_payloads_are_counted_kept_and_logged_once(
     assert len([r for r in caplog.records if "malformed" in r.getMessage()]) == 1
     # and a good message still goes through afterwards
     assert reader.parse("zigbee2mqtt/smoke_kitchen", b'{"smoke": false}', NOW) is not None
+
+
+def test_absurdly_nested_json_is_malformed_not_fatal(reader: Z2mSmokeReader) -> None:
+    assert reader.parse("zigbee2mqtt/smoke_kitchen", b"[" * 100_000, NOW) is None
+    assert reader.malformed_count == 1

@@ -84,12 +84,17 @@ class EmailSender:
                 _check(
                     smtp.mail(s.from_address, ["SMTPUTF8"] if _needs_utf8(s.from_address) else [])
                 )
-                _check(smtp.rcpt(to_address))
+                _check(smtp.rcpt(to_address, ["SMTPUTF8"] if _needs_utf8(to_address) else []))
                 code, reply = smtp.data(message.as_bytes())
                 _check((code, reply))
                 return DeliveryReceipt(code, reply.decode(errors="replace"))
         except DeliveryError:
             raise
+        except UnicodeError as exc:
+            raise PermanentDeliveryError(
+                f"cannot send to {to_address!r}: {exc}; use an ASCII address or a relay that "
+                "supports SMTPUTF8"
+            ) from exc
         except smtplib.SMTPResponseException as exc:
             raise _from_reply(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as exc:

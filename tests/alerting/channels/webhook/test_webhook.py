@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from alerting.channels.webhook.config import WebhookChannelSettings
 from alerting.channels.webhook.sender import WebhookSender
 from alerting.errors import PermanentDeliveryError, RetryableDeliveryError
+from alerting.incidents.accept import accept_incident
 from alerting.store.models import NotificationStatus
 from tests.alerting.dispatch_support import dispatcher, notifications, now_clock, open_fire_incident
 from tests.alerting.support import (
@@ -119,3 +120,16 @@ async def test_wrong_secret_is_permanent(monkeypatch: pytest.MonkeyPatch) -> Non
         )
         with pytest.raises(RetryableDeliveryError, match="unreachable"):
             await sender_retry.send(sample_notice(f"http://127.0.0.1:{free_port()}/x"))
+
+
+async def test_no_pages_after_someone_accepted(engine: Engine, db_url: str) -> None:
+    """A retry that falls due after the incident was accepted is not sent."""
+    clock = now_clock()
+    async with running_webhook_receiver() as receiver, httpx.AsyncClient() as client:
+        settings = make_settings(db_url, webhook_urls=(receiver.url("ok"),), email_address=None)
+        incident_id = open_fire_incident(engine, settings, clock)
+        accept_incident(engine, incident_id, "cw-0001", clock.now())
+        assert await dispatcher(engine, settings, client, clock).run_once() == 0
+    assert receiver.deliveries.get("ok", []) == []
+    [n] = notifications(engine)
+    assert n.status is NotificationStatus.PENDING
