@@ -40,6 +40,15 @@ log = logging.getLogger(__name__)
 ROUTER_ACTOR = "router"
 
 
+def _already_recorded(engine: Engine, message_id: str) -> bool:
+    """Whether another router (or an earlier poll) has recorded this event."""
+    with Session(engine) as session:
+        found = session.scalar(
+            select(IncidentEvent.message_id).where(IncidentEvent.message_id == message_id)
+        )
+    return found is not None
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessedEvent:
     """What processing one row did."""
@@ -68,9 +77,12 @@ def process_event_row(
                     detail=result.detail,
                 )
             )
-    except IntegrityError:
-        log.debug("event %s was processed concurrently; skipped", row.message_id)
-        return None
+    except IntegrityError as exc:
+        if _already_recorded(engine, row.message_id):
+            log.debug("event %s was processed concurrently; skipped", row.message_id)
+            return None
+        # not a race: a real constraint failure; retry the poll rather than lose the event
+        raise StoreError(f"cannot record event {row.message_id}: {exc}") from exc
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record event {row.message_id}: {exc}") from exc
     return ProcessedEvent(row.message_id, result.outcome, result.incident_id)
