@@ -20,20 +20,23 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from silverguard.ports import free_port
+
+__all__ = [
+    "MosquittoInstance",
+    "ServerUnavailableError",
+    "free_port",
+    "mosquitto",
+    "throwaway_postgres_database",
+    "wait_for_port",
+]
+
 PG_ADMIN_URL_ENV = "SILVERGUARD_TEST_PG_ADMIN_URL"
 PG_ADMIN_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class ServerUnavailableError(RuntimeError):
     """A real server a test needs could not be started or reached."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, timeout_s: float = 10.0, host: str = "127.0.0.1") -> None:

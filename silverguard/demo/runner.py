@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import secrets
-import socket
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from edge_agent.config import EdgeSettings, load_edge_settings
 from firmware_sim.scenarios import SCENARIOS, Scenario, ScenarioStep, play_scenario
 from silverguard.demo.brokers import EmbeddedBroker
 from silverguard.demo.report import DemoReport, ScenarioEventResult, Timeline
+from silverguard.ports import free_port
 from silverguard.sinks import ReceivedMail, ReceivedWebhook, SmtpSink, WebhookReceiver
 
 log = logging.getLogger(__name__)
@@ -114,14 +114,6 @@ class _Tracker:
                 s.incident_id = incident_id
                 return s
         return None
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _configs(

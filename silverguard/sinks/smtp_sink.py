@@ -24,11 +24,21 @@ class ReceivedMail:
     rcpt_tos: tuple[str, ...]
     subject: str
     body: str
+    message: EmailMessage
 
 
 class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self._sink = sink
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        refusal = self._sink.refuse_rcpt(address) if self._sink.refuse_rcpt else None
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw: bytes = envelope.original_content or envelope.content
@@ -43,22 +53,30 @@ class _Handler:
                 rcpt_tos=tuple(envelope.rcpt_tos),
                 subject=str(msg["Subject"] or ""),
                 body=str(body),
+                message=msg,
             )
         )
-        return "250 Message accepted for delivery"
+        queue_id = self._sink.record_count()
+        return f"250 2.0.0 queued as T{queue_id}"  # like Postfix: a receipt to keep
 
 
 class SmtpSink:
-    """An SMTP server on ``host:port`` that records messages; use as a context manager."""
+    """An SMTP server on ``host:port`` that records messages; use as a context manager.
+
+    ``refuse_rcpt(address)`` may return an SMTP reply (e.g. ``"451 4.3.0 busy"``) to refuse a
+    recipient, to show how the sender handles temporary and permanent refusals.
+    """
 
     def __init__(
         self,
         host: str = "127.0.0.1",
         port: int = 0,
         on_mail: Callable[[ReceivedMail], None] | None = None,
+        refuse_rcpt: Callable[[str], str | None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.refuse_rcpt = refuse_rcpt
         self._on_mail = on_mail
         self._lock = threading.Lock()
         self._messages: list[ReceivedMail] = []
@@ -69,6 +87,11 @@ class SmtpSink:
         """A copy of what arrived so far, oldest first."""
         with self._lock:
             return list(self._messages)
+
+    def record_count(self) -> int:
+        """How many messages arrived so far."""
+        with self._lock:
+            return len(self._messages)
 
     def record(self, mail: ReceivedMail) -> None:
         """Keep one received message (called from the server's thread)."""

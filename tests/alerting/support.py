@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
-import uvicorn
-from aiosmtpd.controller import Controller
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert
 
 from alerting.config import AlertingSettings
@@ -29,8 +23,8 @@ from contracts.feed import (
     EVENT_FEED_TABLE,
 )
 from contracts.ids import new_message_id
-from contracts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_webhook
-from tests.servers import free_port, wait_for_port
+from silverguard.sinks import SmtpSink, WebhookReceiver
+from tests.servers import free_port
 
 WEBHOOK_SECRET = "webhook-test-secret"
 TOKEN_SECRET = "token-test-secret"
@@ -145,109 +139,75 @@ def make_settings(
     )
 
 
+def _scripted_answer(name: str, hit: int) -> int:
+    """``ok`` answers 200; ``flaky`` answers 500 once, then 200; ``reject`` answers 400."""
+    if name == "reject":
+        return 400
+    if name == "flaky" and hit == 1:
+        return 500
+    return 200
+
+
 @dataclass
-class WebhookReceiver:
-    """A real HTTP receiver that verifies signatures and records what it got, per path.
+class WebhookReceiverView:
+    """The tests' per-hook view of the real :class:`silverguard.sinks.WebhookReceiver`."""
 
-    ``/ok`` answers 200; ``/flaky`` answers 500 once, then 200; ``/reject`` answers 400.
-    """
-
-    port: int
-    deliveries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    bad_signatures: int = 0
-    hits: dict[str, int] = field(default_factory=dict)
+    sink: WebhookReceiver
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
+        return self.sink.url(path)
 
-    def app(self) -> FastAPI:
-        app = FastAPI()
+    @property
+    def deliveries(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for delivery in self.sink.deliveries:
+            grouped.setdefault(delivery.name, []).append(delivery.payload)
+        return grouped
 
-        @app.post("/{path}")
-        async def receive(path: str, request: Request) -> JSONResponse:
-            body = await request.body()
-            self.hits[path] = self.hits.get(path, 0) + 1
-            try:
-                verify_webhook(
-                    WEBHOOK_SECRET.encode(),
-                    request.headers.get(TIMESTAMP_HEADER),
-                    request.headers.get(SIGNATURE_HEADER),
-                    body,
-                    now_s=time.time(),
-                )
-            except SignatureError as exc:
-                self.bad_signatures += 1
-                return JSONResponse({"error": str(exc)}, status_code=401)
-            if path == "reject":
-                return JSONResponse({"error": "unknown device"}, status_code=400)
-            if path == "flaky" and self.hits[path] == 1:
-                return JSONResponse({"error": "busy"}, status_code=500)
-            self.deliveries.setdefault(path, []).append(json.loads(body))
-            return JSONResponse({"received": True})
+    @property
+    def bad_signatures(self) -> int:
+        return len(self.sink.rejected)
 
-        return app
-
-
-class _QuietServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+    @property
+    def hits(self) -> dict[str, int]:
+        return self.sink.hits
 
 
 @contextlib.asynccontextmanager
-async def running_webhook_receiver() -> AsyncIterator[WebhookReceiver]:
-    """Serve a :class:`WebhookReceiver` under uvicorn in this event loop."""
-    receiver = WebhookReceiver(port=free_port())
-    server = _QuietServer(
-        uvicorn.Config(
-            receiver.app(), host="127.0.0.1", port=receiver.port, log_config=None, lifespan="off"
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        await asyncio.to_thread(wait_for_port, receiver.port)
-        yield receiver
-    finally:
-        server.should_exit = True
-        await task
+async def running_webhook_receiver() -> AsyncIterator[WebhookReceiverView]:
+    """A real receiver that verifies signatures; see :func:`_scripted_answer` for its hooks."""
+    async with WebhookReceiver(
+        WEBHOOK_SECRET.encode(), port=free_port(), answer=_scripted_answer
+    ) as sink:
+        yield WebhookReceiverView(sink)
+
+
+def _refuse(address: str) -> str | None:
+    """``busy@`` gets 451 (try later), ``nobody@`` gets 550 (no such user)."""
+    if address.startswith("busy@"):
+        return "451 4.3.0 mailbox busy, try later"
+    if address.startswith("nobody@"):
+        return "550 5.1.1 no such user"
+    return None
 
 
 @dataclass
-class SmtpRecorder:
-    """aiosmtpd handler: keeps every message; ``busy@`` gets 451, ``nobody@`` gets 550."""
+class SmtpView:
+    """The tests' view of the real :class:`silverguard.sinks.SmtpSink`: parsed messages."""
 
-    messages: list[EmailMessage] = field(default_factory=list)
+    sink: SmtpSink
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
-    ) -> str:
-        if address.startswith("busy@"):
-            return "451 4.3.0 mailbox busy, try later"
-        if address.startswith("nobody@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(  # noqa: N802
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
-        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 2.0.0 queued as T1"
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [mail.message for mail in self.sink.messages]
 
 
 @contextlib.contextmanager
-def running_smtp_server() -> Iterator[tuple[SmtpRecorder, int]]:
+def running_smtp_server() -> Iterator[tuple[SmtpView, int]]:
     """A real SMTP server (aiosmtpd) on a free loopback port."""
-    recorder = SmtpRecorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield recorder, port
-    finally:
-        controller.stop()
+    with SmtpSink(port=port, refuse_rcpt=_refuse) as sink:
+        yield SmtpView(sink), port
 
 
 async def wait_until(condition: Any, timeout_s: float = 10.0, what: str = "condition") -> None:
