@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.api.pages import confirm_page, message_page
-from alerting.api.tokens import InvalidTokenError, tokens_from_settings
+from alerting.api.tokens import AcceptTokens, InvalidTokenError, tokens_from_settings
 from alerting.config import AlertingSettings
 from alerting.errors import StoreError
 from alerting.incidents.accept import AcceptOutcome, AcceptResult, accept_incident, incident_view
@@ -44,15 +44,7 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
         )
 
     def holder(token: str) -> tuple[str, str]:
-        try:
-            incident_id, person_id = tokens.verify(token)
-        except InvalidTokenError as exc:
-            raise HTTPException(401, str(exc)) from exc
-        if person_id not in known_people:
-            raise HTTPException(
-                401, f"person {person_id} is no longer on the roster: {_LATEST_LINK}"
-            )
-        return incident_id, person_id
+        return _token_holder(tokens, known_people, token)
 
     def bearer(authorization: str | None, incident_id: str) -> str:
         scheme, _, token = (authorization or "").partition(" ")
@@ -74,12 +66,10 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
 
     @app.get("/a/{token}", response_class=HTMLResponse)
     def confirm(token: str) -> HTMLResponse:
-        try:
-            incident_id, _person = holder(token)
-        except HTTPException as exc:
-            return HTMLResponse(
-                message_page("链接无效", f"{exc.detail}（请使用最新的通知链接）"), 401
-            )
+        found = _link_holder(tokens, known_people, token)
+        if isinstance(found, HTMLResponse):
+            return found
+        incident_id, _person = found
         view = incident_view(engine, incident_id)
         if view is None:
             return HTMLResponse(message_page("未找到", "该事件不存在。"), 404)
@@ -88,12 +78,10 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
 
     @app.post("/a/{token}", response_class=HTMLResponse)
     def accept_by_link(token: str) -> HTMLResponse:
-        try:
-            incident_id, person_id = holder(token)
-        except HTTPException as exc:
-            return HTMLResponse(
-                message_page("链接无效", f"{exc.detail}（请使用最新的通知链接）"), 401
-            )
+        found = _link_holder(tokens, known_people, token)
+        if isinstance(found, HTMLResponse):
+            return found
+        incident_id, person_id = found
         result = accept_incident(engine, incident_id, person_id, clock.now())
         status, body = _accept_response(result)
         if status == 200:
@@ -120,6 +108,27 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
         return view
 
     return app
+
+
+def _token_holder(tokens: AcceptTokens, known_people: set[str], token: str) -> tuple[str, str]:
+    """The (incident, person) a token was issued for; 401 if it is bad or the person left."""
+    try:
+        incident_id, person_id = tokens.verify(token)
+    except InvalidTokenError as exc:
+        raise HTTPException(401, str(exc)) from exc
+    if person_id not in known_people:
+        raise HTTPException(401, f"person {person_id} is no longer on the roster: {_LATEST_LINK}")
+    return incident_id, person_id
+
+
+def _link_holder(
+    tokens: AcceptTokens, known_people: set[str], token: str
+) -> tuple[str, str] | HTMLResponse:
+    """The token's (incident, person), or the zh-CN page saying the link is invalid."""
+    try:
+        return _token_holder(tokens, known_people, token)
+    except HTTPException as exc:
+        return HTMLResponse(message_page("链接无效", f"{exc.detail}（请使用最新的通知链接）"), 401)
 
 
 def _accept_response(result: AcceptResult) -> tuple[int, dict[str, Any]]:
