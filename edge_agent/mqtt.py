@@ -1,44 +1,14 @@
-"""One way to build a long-lived aiomqtt client from a configured endpoint, and backoff.
-
-Example:
-    >>> b = ReconnectBackoff(initial_s=0.5, max_s=4.0)
-    >>> [b.next_delay_s() for _ in range(5)]
-    [0.5, 1.0, 2.0, 4.0, 4.0]
-    >>> b.reset(); b.next_delay_s()
-    0.5
-"""
+"""The edge agent's broker clients: the shared factory, with config errors made ours."""
 
 from __future__ import annotations
 
 import aiomqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
-from contracts.config import ConfigError, MqttEndpoint, MqttProtocol
+from contracts.config import ConfigError, MqttEndpoint
+from contracts.mqtt import ReconnectBackoff, mqtt_client
 from edge_agent.errors import EdgeConfigError
 
-SESSION_EXPIRY_S = 7 * 24 * 3600
-"""How long an MQTT v5 broker keeps our session (and queued QoS 1 acks) while we are away."""
-
-
-class ReconnectBackoff:
-    """Exponential backoff between reconnect attempts, reset after a good connection."""
-
-    def __init__(self, initial_s: float = 0.5, max_s: float = 30.0, factor: float = 2.0) -> None:
-        self._initial_s = initial_s
-        self._max_s = max_s
-        self._factor = factor
-        self._next_s = initial_s
-
-    def next_delay_s(self) -> float:
-        """The delay before the next attempt (grows until ``max_s``)."""
-        delay = self._next_s
-        self._next_s = min(self._max_s, self._next_s * self._factor)
-        return delay
-
-    def reset(self) -> None:
-        """Start again from the initial delay (call once connected)."""
-        self._next_s = self._initial_s
+__all__ = ["ReconnectBackoff", "make_client"]
 
 
 def make_client(
@@ -48,47 +18,14 @@ def make_client(
     persistent_session: bool,
     will: aiomqtt.Will | None = None,
 ) -> aiomqtt.Client:
-    """A client for ``endpoint``; with ``persistent_session`` the broker keeps our session.
+    """A client for ``endpoint`` (see :func:`contracts.mqtt.mqtt_client`).
 
     Raises:
         EdgeConfigError: the endpoint names a password variable that is not set.
     """
     try:
-        password = endpoint.password()
+        return mqtt_client(
+            endpoint, identifier=identifier, persistent_session=persistent_session, will=will
+        )
     except ConfigError as exc:
         raise EdgeConfigError(f"broker {endpoint.host}:{endpoint.port}: {exc}") from exc
-    tls_params = (
-        aiomqtt.TLSParameters(ca_certs=str(endpoint.ca_file) if endpoint.ca_file else None)
-        if endpoint.tls
-        else None
-    )
-    if endpoint.protocol is MqttProtocol.V5:
-        properties = None
-        if persistent_session:
-            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            properties.SessionExpiryInterval = SESSION_EXPIRY_S
-        return aiomqtt.Client(
-            endpoint.host,
-            endpoint.port,
-            identifier=identifier,
-            username=endpoint.username,
-            password=password,
-            protocol=aiomqtt.ProtocolVersion.V5,
-            clean_start=not persistent_session,
-            properties=properties,
-            keepalive=endpoint.keepalive_s,
-            will=will,
-            tls_params=tls_params,
-        )
-    return aiomqtt.Client(
-        endpoint.host,
-        endpoint.port,
-        identifier=identifier,
-        username=endpoint.username,
-        password=password,
-        protocol=aiomqtt.ProtocolVersion.V311,
-        clean_session=not persistent_session,
-        keepalive=endpoint.keepalive_s,
-        will=will,
-        tls_params=tls_params,
-    )

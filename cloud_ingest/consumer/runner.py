@@ -9,19 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import ssl
 from dataclasses import dataclass
 
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from cloud_ingest.config import IngestSettings
-from cloud_ingest.consumer.backoff import ReconnectBackoff
 from cloud_ingest.consumer.processor import MessageProcessor
 from cloud_ingest.errors import BrokerError, StoreError
 from cloud_ingest.store import IngestStore, migrate
 from contracts.clock import Clock, SystemClock
-from contracts.config import MqttProtocol
+from contracts.mqtt import ReconnectBackoff, mqtt_client
 from contracts.topics import TopicKind, subscription
 
 log = logging.getLogger(__name__)
@@ -94,23 +92,8 @@ class _DatabaseHealth:
 
 
 def _client(settings: IngestSettings, identifier: str) -> aiomqtt.Client:
-    endpoint = settings.broker
-    v5 = endpoint.protocol is MqttProtocol.V5
-    tls_context = None
-    if endpoint.tls:
-        cafile = str(endpoint.ca_file) if endpoint.ca_file else None
-        tls_context = ssl.create_default_context(cafile=cafile)
-    return aiomqtt.Client(
-        endpoint.host,
-        endpoint.port,
-        username=endpoint.username,
-        password=endpoint.password(),
-        identifier=identifier,
-        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
-        clean_session=None if v5 else True,
-        keepalive=endpoint.keepalive_s,
-        tls_context=tls_context,
-    )
+    # not persistent: a restarted worker need not get old messages; gateways resend unacked ones
+    return mqtt_client(settings.broker, identifier=identifier, persistent_session=False)
 
 
 async def _subscribe(client: aiomqtt.Client, settings: IngestSettings) -> None:

@@ -1,0 +1,97 @@
+"""How every Silverguard component connects to a broker: one client factory, one backoff.
+
+Building a client does no I/O (it connects in ``async with``, inside a running event loop);
+keeping this next to
+:class:`contracts.config.MqttEndpoint` means the edge agent, the ingest and the emulators
+agree on protocol versions, sessions, TLS and keepalive.
+
+Example:
+    >>> b = ReconnectBackoff(initial_s=0.5, max_s=4.0)
+    >>> [b.next_delay_s() for _ in range(6)]
+    [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    >>> b.reset(); b.next_delay_s()
+    0.5
+"""
+
+from __future__ import annotations
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from contracts.config import MqttEndpoint, MqttProtocol
+
+SESSION_EXPIRY_S = 7 * 24 * 3600
+"""How long an MQTT v5 broker keeps a persistent session (and its queued QoS 1) while away."""
+
+
+class ReconnectBackoff:
+    """Exponential backoff between reconnect attempts; ``reset`` after a good connection."""
+
+    def __init__(self, *, initial_s: float = 0.5, max_s: float = 30.0, factor: float = 2.0) -> None:
+        if not 0 < initial_s <= max_s or factor < 1:
+            raise ValueError("need 0 < initial_s <= max_s and factor >= 1")
+        self._initial_s = initial_s
+        self._max_s = max_s
+        self._factor = factor
+        self._next_s = initial_s
+
+    def next_delay_s(self) -> float:
+        """The delay before the next attempt (grows until ``max_s``)."""
+        delay = self._next_s
+        self._next_s = min(self._max_s, self._next_s * self._factor)
+        return delay
+
+    def reset(self) -> None:
+        """Start again from the initial delay (call once connected)."""
+        self._next_s = self._initial_s
+
+
+def mqtt_client(
+    endpoint: MqttEndpoint,
+    *,
+    identifier: str,
+    persistent_session: bool = False,
+    will: aiomqtt.Will | None = None,
+) -> aiomqtt.Client:
+    """A client for ``endpoint``; with ``persistent_session`` the broker keeps our session.
+
+    Raises:
+        ConfigError: the endpoint names a password variable that is not set.
+    """
+    password = endpoint.password()
+    tls_params = (
+        aiomqtt.TLSParameters(ca_certs=str(endpoint.ca_file) if endpoint.ca_file else None)
+        if endpoint.tls
+        else None
+    )
+    if endpoint.protocol is MqttProtocol.V5:
+        properties = None
+        if persistent_session:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        return aiomqtt.Client(
+            endpoint.host,
+            endpoint.port,
+            identifier=identifier,
+            username=endpoint.username,
+            password=password,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=not persistent_session,
+            properties=properties,
+            keepalive=endpoint.keepalive_s,
+            will=will,
+            tls_params=tls_params,
+        )
+    return aiomqtt.Client(
+        endpoint.host,
+        endpoint.port,
+        identifier=identifier,
+        username=endpoint.username,
+        password=password,
+        protocol=aiomqtt.ProtocolVersion.V311,
+        clean_session=not persistent_session,
+        keepalive=endpoint.keepalive_s,
+        will=will,
+        tls_params=tls_params,
+    )
