@@ -113,6 +113,13 @@ class BackoffSettings(ConfigModel):
     max_s: float = Field(default=300.0, gt=0)
 
 
+SMTP_STEPS = 8
+"""Socket operations of one SMTP send, each with its own timeout (connect, EHLO, STARTTLS,
+EHLO, AUTH, MAIL, RCPT, DATA)."""
+HTTP_PHASES = 4
+"""httpx applies its timeout to each phase (pool, connect, write, read)."""
+
+
 class DeliverySettings(ConfigModel):
     """How often a failing notification is retried."""
 
@@ -120,7 +127,7 @@ class DeliverySettings(ConfigModel):
     backoff: BackoffSettings = BackoffSettings()
     interval_s: float = Field(default=0.2, gt=0, description="dispatcher poll interval")
     claim_lease_s: float = Field(
-        default=60.0, gt=0, description="a claimed send not finished by then is retried"
+        default=180.0, gt=0, description="a claimed send not finished by then is retried"
     )
 
 
@@ -173,6 +180,25 @@ class AlertingSettings(ConfigModel):
                         f"{contact.channel.value} but channels.{contact.channel.value} "
                         "is not configured: add it"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _sends_finish_within_lease(self) -> Self:
+        """A send still running when its claim lease ends would be claimed again and the
+        page sent twice, so the slowest possible send must fit inside the lease."""
+        worst = []
+        if self.channels.email is not None:
+            worst.append(("channels.email", self.channels.email.timeout_s * SMTP_STEPS))
+        if self.channels.webhook is not None:
+            worst.append(("channels.webhook", self.channels.webhook.timeout_s * HTTP_PHASES))
+        for where, seconds in worst:
+            if seconds >= self.delivery.claim_lease_s:
+                raise ValueError(
+                    f"{where}.timeout_s allows a send of up to {seconds:.0f} s, not less than "
+                    f"delivery.claim_lease_s ({self.delivery.claim_lease_s:.0f} s): a slow "
+                    "send could be claimed again and paged twice; lower the timeout or raise "
+                    "the lease"
+                )
         return self
 
     def person(self, person_id: str) -> PersonSettings:

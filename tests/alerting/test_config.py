@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from alerting.config import ChannelKind, load_alerting_settings
 from contracts.config import ConfigError
@@ -35,4 +36,14 @@ def test_bad_config_names_the_problem(tmp_path: Path, old: str, new: str, messag
     path = tmp_path / "alerting.yaml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_alerting_settings(path)
+
+
+def test_a_send_that_can_outlast_its_claim_is_refused(tmp_path: Path) -> None:
+    """Otherwise a slow relay's page could be claimed again and sent twice."""
+    example = yaml.safe_load(EXAMPLE.read_text())
+    example["channels"]["email"]["timeout_s"] = 30  # 8 steps x 30 s >= 180 s lease
+    path = tmp_path / "alerting.yaml"
+    path.write_text(yaml.safe_dump(example, allow_unicode=True))
+    with pytest.raises(ConfigError, match="paged twice"):
         load_alerting_settings(path)
