@@ -18,6 +18,18 @@ from firmware_sim.scenarios import SCENARIOS
 from silverguard.demo.report import Timeline, print_summary
 from silverguard.demo.runner import DEFAULT_SCENARIOS, DemoOptions, run_demo
 
+
+def _reasons(exc: BaseException) -> str:
+    """The leaf errors of an exception group, one line each.
+
+    >>> _reasons(ExceptionGroup("g", [OSError("port 1883 in use"), ValueError("bad")]))
+    'OSError: port 1883 in use; ValueError: bad'
+    """
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_reasons(inner) for inner in exc.exceptions)
+    return f"{type(exc).__name__}: {exc}"
+
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "deploy" / "examples"
 
 
@@ -62,6 +74,10 @@ def demo(
     except KeyboardInterrupt:
         err.print("stopped")
         raise typer.Exit(code=130) from None
+    except Exception as exc:  # a component failed to start or crashed: say which, not a trace
+        err.print(f"[red]The demo stopped:[/] {_reasons(exc)}")
+        err.print("Run `silverguard -v demo` to see the components' logs.")
+        raise typer.Exit(code=1) from exc
     finally:
         if workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -30,6 +30,7 @@ class ScenarioEventResult(BaseModel):
     accepted_at: str | None = None
     accept_ms: float | None = None
     ok: bool
+    missing: list[str] = []
 
 
 class DemoReport(BaseModel):
@@ -79,6 +80,11 @@ def print_summary(console: Console, report: DemoReport) -> None:
             "[green]✓[/]" if e.ok else "[red]✗[/]",
         )
     console.print(table)
+    for e in report.events:
+        if e.missing:
+            console.print(f"[red]{e.scenario}: no {', no '.join(e.missing)}[/]")
+    if not report.complete:
+        console.print("Run again with -v to see the components' logs.")
     verdict = "[green]complete[/]" if report.complete else "[red]INCOMPLETE[/]"
     console.print(
         f"{verdict} in {report.elapsed_s:.1f} s — delivery times count from the sensor message"

@@ -467,6 +467,23 @@ def _ms(at: float | None, since: float) -> float | None:
     return None if at is None else round((at - since) * 1000, 1)
 
 
+def _missing(s: _Step) -> list[str]:
+    """The stages that did not happen, in the order they should have."""
+    if s.step.expected_event is None:
+        return []
+    stages = [
+        (s.detected is not None, "edge agent detection reaching the cloud broker"),
+        (s.stored, "the ingest's ack (stored)"),
+    ]
+    if _pages(s.step):
+        stages += [
+            (s.webhook_at is not None, "webhook delivery"),
+            (s.email_at is not None, "email delivery"),
+            (s.accepted_by is not None, "acceptance over the HTTP API"),
+        ]
+    return [what for happened, what in stages if not happened]
+
+
 def _result(s: _Step) -> ScenarioEventResult:
     expected = s.step.expected_event
     return ScenarioEventResult(
@@ -485,4 +502,5 @@ def _result(s: _Step) -> ScenarioEventResult:
         accepted_at=s.accepted_at,
         accept_ms=_ms(s.accept_done_at, s.sent_at),
         ok=_ok(s),
+        missing=_missing(s),
     )
