@@ -34,6 +34,7 @@ from contracts.readings import (
     WristbandStatus,
 )
 from contracts.status import GatewayStatusBody
+from contracts.topics import TopicKind
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -44,6 +45,7 @@ __all__ = [
     "decode_envelope",
     "encode_envelope",
     "new_message_id",
+    "topic_kind_of",
 ]
 
 SCHEMA_VERSION = 1
@@ -90,6 +92,23 @@ class AckMessage(ContractModel):
     gateway_id: Identifier
     cloud_time: AwareDatetime
     body: AckBody
+
+
+def topic_kind_of(envelope: Envelope) -> TopicKind:
+    """The topic kind a message must travel on (gateways publish it there, the cloud checks it).
+
+    >>> from contracts.status import GatewayState
+    >>> from datetime import UTC, datetime
+    >>> topic_kind_of(Envelope(message_id="01JDZ3S3G2J8T0V0G8W6ZQ4C0Y", org_id="o",
+    ...     gateway_id="g", gateway_time=datetime(2026, 1, 1, tzinfo=UTC),
+    ...     body=GatewayStatusBody(state=GatewayState.OFFLINE))).value
+    'status'
+    """
+    if isinstance(envelope.body, EventBody):
+        return TopicKind.EVENT
+    if isinstance(envelope.body, GatewayStatusBody):
+        return TopicKind.STATUS
+    return TopicKind.READING
 
 
 def encode_envelope(envelope: Envelope | AckMessage) -> bytes:

@@ -29,11 +29,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from contracts.envelope import Envelope, decode_envelope
+from contracts.envelope import Envelope, decode_envelope, topic_kind_of
 from contracts.errors import PayloadValidationError, TopicError
-from contracts.events import EventBody
 from contracts.ids import MESSAGE_ID_PATTERN
-from contracts.status import GatewayStatusBody
 from contracts.topics import GatewayTopic, TopicKind, parse_topic
 
 _MESSAGE_ID = re.compile(MESSAGE_ID_PATTERN)
@@ -58,23 +56,6 @@ class Rejected:
     error: str
     reply_to: GatewayTopic | None
     message_id: str | None
-
-
-def topic_kind_of(envelope: Envelope) -> TopicKind:
-    """The topic kind a body must travel on.
-
-    >>> from contracts.status import GatewayState
-    >>> from datetime import UTC, datetime
-    >>> topic_kind_of(Envelope(message_id="01JDZ3S3G2J8T0V0G8W6ZQ4C0Y", org_id="o",
-    ...     gateway_id="g", gateway_time=datetime(2026, 1, 1, tzinfo=UTC),
-    ...     body=GatewayStatusBody(state=GatewayState.OFFLINE))).value
-    'status'
-    """
-    if isinstance(envelope.body, EventBody):
-        return TopicKind.EVENT
-    if isinstance(envelope.body, GatewayStatusBody):
-        return TopicKind.STATUS
-    return TopicKind.READING
 
 
 def recover_message_id(payload: bytes) -> str | None:

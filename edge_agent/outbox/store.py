@@ -40,7 +40,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from contracts.envelope import Envelope, encode_envelope
+from contracts.envelope import Envelope, encode_envelope, topic_kind_of
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError
 
@@ -110,14 +110,7 @@ class OutboxStore:
 
     def put(self, envelope: Envelope, lane: OutboxLane) -> None:
         """Store ``envelope`` until it is acked (putting the same message id twice is a no-op)."""
-        kind = envelope.body.kind
-        topic_kind = (
-            TopicKind.EVENT
-            if kind == "event"
-            else TopicKind.STATUS
-            if kind == "gateway_status"
-            else TopicKind.READING
-        )
+        topic_kind = topic_kind_of(envelope)
         self._write(
             "INSERT OR IGNORE INTO outbox (message_id, lane, topic_kind, payload, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
