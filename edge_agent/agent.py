@@ -136,6 +136,7 @@ class _AgentRuntime:
             await self._queue(self.pipeline.on_tick(self._clock.now()))
 
     async def _queue(self, outgoing: list[Outgoing]) -> None:
+        """Store what the detector produced together with its new state (one transaction)."""
         for item in outgoing:
             body = item.envelope.body
             if isinstance(body, EventBody):
@@ -147,19 +148,20 @@ class _AgentRuntime:
                     item.envelope.message_id,
                 )
                 self._stage(EdgeStage.EVENT_DETECTED, item.envelope.message_id)
-            await asyncio.to_thread(self._store.put, item.envelope, item.lane)
+        snapshot = self.pipeline.detector.snapshot()
+        changed = snapshot != self._saved_snapshot
+        if not outgoing and not changed:
+            return
+        await asyncio.to_thread(
+            self._store.put_with_state,
+            [(item.envelope, item.lane) for item in outgoing],
+            (DETECTOR_NAME, snapshot, self._clock.now()) if changed else None,
+        )
+        self._saved_snapshot = snapshot
+        for item in outgoing:
             self._stage(EdgeStage.QUEUED, item.envelope.message_id)
         if outgoing:
             self.forwarder.wake()
-        await self._save_detector_state()
-
-    async def _save_detector_state(self) -> None:
-        snapshot = self.pipeline.detector.snapshot()
-        if snapshot != self._saved_snapshot:
-            await asyncio.to_thread(
-                self._store.save_detector_state, DETECTOR_NAME, snapshot, self._clock.now()
-            )
-            self._saved_snapshot = snapshot
 
     def _stage(self, stage: EdgeStage, message_id: str) -> None:
         if self._on_stage is not None:

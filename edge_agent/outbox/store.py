@@ -110,20 +110,25 @@ class OutboxStore:
 
     def put(self, envelope: Envelope, lane: OutboxLane) -> None:
         """Store ``envelope`` until it is acked (putting the same message id twice is a no-op)."""
-        topic_kind = topic_kind_of(envelope)
-        self._write(
-            "INSERT OR IGNORE INTO outbox (message_id, lane, topic_kind, payload, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (
-                    envelope.message_id,
-                    int(lane),
-                    topic_kind.value,
-                    encode_envelope(envelope),
-                    envelope.gateway_time.timestamp(),
-                )
-            ],
-        )
+        self.put_with_state([(envelope, lane)])
+
+    def put_with_state(
+        self,
+        items: Sequence[tuple[Envelope, OutboxLane]],
+        detector_state: tuple[str, dict[str, object], datetime] | None = None,
+    ) -> None:
+        """Store envelopes and the detector snapshot that produced them in one transaction.
+
+        A power cut then leaves either both or neither: a restarted detector never raises an
+        event again (under a new message id) that is already waiting in the outbox.
+        """
+        statements: list[tuple[str, Sequence[tuple[object, ...]]]] = [
+            (_INSERT_OUTBOX, [_outbox_row(envelope, lane) for envelope, lane in items])
+        ]
+        if detector_state is not None:
+            name, snapshot, now = detector_state
+            statements.append((_UPSERT_STATE, [_state_row(name, snapshot, now)]))
+        self._transaction(statements)
 
     def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Up to ``limit`` messages to send now: never sent, or sent and unacked for longer
@@ -185,12 +190,7 @@ class OutboxStore:
 
     def save_detector_state(self, name: str, snapshot: dict[str, object], now: datetime) -> None:
         """Keep a detector's snapshot in the same file, so a restart resumes it."""
-        self._write(
-            "INSERT INTO detector_state (name, snapshot, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot, "
-            "updated_at = excluded.updated_at",
-            [(name, json.dumps(snapshot, sort_keys=True), now.timestamp())],
-        )
+        self._write(_UPSERT_STATE, [_state_row(name, snapshot, now)])
 
     def load_detector_state(self, name: str) -> dict[str, object] | None:
         """The snapshot saved last for ``name``, or None."""
@@ -204,10 +204,14 @@ class OutboxStore:
         return data if isinstance(data, dict) else None
 
     def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+        self._transaction([(sql, rows)])
+
+    def _transaction(self, statements: Sequence[tuple[str, Sequence[tuple[object, ...]]]]) -> None:
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                self._conn.executemany(sql, rows)
+                for sql, rows in statements:
+                    self._conn.executemany(sql, rows)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -225,3 +229,28 @@ class OutboxStore:
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
+
+
+_INSERT_OUTBOX = (
+    "INSERT OR IGNORE INTO outbox (message_id, lane, topic_kind, payload, created_at) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_UPSERT_STATE = (
+    "INSERT INTO detector_state (name, snapshot, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot, "
+    "updated_at = excluded.updated_at"
+)
+
+
+def _outbox_row(envelope: Envelope, lane: OutboxLane) -> tuple[object, ...]:
+    return (
+        envelope.message_id,
+        int(lane),
+        topic_kind_of(envelope).value,
+        encode_envelope(envelope),
+        envelope.gateway_time.timestamp(),
+    )
+
+
+def _state_row(name: str, snapshot: dict[str, object], now: datetime) -> tuple[object, ...]:
+    return (name, json.dumps(snapshot, sort_keys=True), now.timestamp())

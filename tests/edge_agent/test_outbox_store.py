@@ -108,3 +108,24 @@ def test_an_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(OutboxError, match="cannot open the outbox"):
         OutboxStore(blocker / "outbox.db")
+
+
+def test_events_and_detector_state_land_together(store: OutboxStore) -> None:
+    fire = envelope(T0, fire=True)
+    store.put_with_state([(fire, OutboxLane.ALARM)], ("fire", {"smoke": True}, T0))
+    assert [item.message_id for item in store.due(T0, 10)] == [fire.message_id]
+    assert store.load_detector_state("fire") == {"smoke": True}
+
+
+def test_a_failed_write_keeps_neither_events_nor_state(store: OutboxStore) -> None:
+    store.save_detector_state("fire", {"smoke": False}, T0)
+    store._conn.execute("DROP TABLE detector_state")  # the state write will fail mid-transaction
+    store._conn.execute(
+        "CREATE TABLE detector_state (name TEXT PRIMARY KEY, snapshot TEXT NOT NULL "
+        "CHECK (snapshot NOT LIKE '%true%'), updated_at REAL)"
+    )
+    with pytest.raises(OutboxError):
+        store.put_with_state(
+            [(envelope(T0, fire=True), OutboxLane.ALARM)], ("fire", {"smoke": True}, T0)
+        )
+    assert store.due(T0, 10) == []  # the event did not land without its state
