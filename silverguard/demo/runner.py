@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Coroutine
@@ -49,6 +50,8 @@ from silverguard.sinks import ReceivedMail, ReceivedWebhook, SmtpSink, WebhookRe
 log = logging.getLogger(__name__)
 
 DEFAULT_SCENARIOS = ("smoke_test", "kitchen_fire")
+_INCIDENT_IN_MAIL = re.compile(r"事件编号：(\S+)")
+"""The incident number line of the alert router's zh-CN email."""
 DEFAULT_LIMIT_S = 120.0
 """Without ``--duration`` the demo still gives up (and says what is missing) after this."""
 
@@ -105,12 +108,14 @@ class _Tracker:
                 return s
         return None
 
-    def step_for_incident(self, event_type: str, incident_id: str) -> _Step | None:
+    def step_for_incident(self, incident_id: str, event_type: str | None) -> _Step | None:
+        """The step whose incident this is; the first paging step without one claims it."""
         for s in self.steps:
             if s.incident_id == incident_id:
                 return s
         for s in self.steps:
-            if s.detected == event_type and s.incident_id is None:
+            fits = s.detected == event_type if event_type else _pages(s.step) and s.detected
+            if fits and s.incident_id is None:
                 s.incident_id = incident_id
                 return s
         return None
@@ -300,7 +305,7 @@ class _DemoSession:
     def on_webhook(self, delivery: ReceivedWebhook) -> None:
         payload = delivery.payload
         incident_id = str(payload["incident_id"])
-        step = self.tracker.step_for_incident(str(payload.get("type")), incident_id)
+        step = self.tracker.step_for_incident(incident_id, str(payload.get("type")))
         self.timeline.mark(
             "webhook delivered",
             f"{delivery.path} incident {incident_id} {payload.get('type')} (signature verified)",
@@ -325,10 +330,10 @@ class _DemoSession:
             f"to {', '.join(mail.rcpt_tos)}: {mail.subject}",
             at=mail.received_monotonic,
         )
-        for s in self.tracker.steps:
-            if _pages(s.step) and s.detected and s.email_at is None:
-                s.email_at = mail.received_monotonic
-                break
+        found = _INCIDENT_IN_MAIL.search(mail.body)
+        step = self.tracker.step_for_incident(found.group(1), None) if found else None
+        if step is not None and step.email_at is None:
+            step.email_at = mail.received_monotonic
         self.tracker.changed.set()
 
     def on_stage(self, stage: EdgeStage, message_id: str) -> None:
