@@ -93,3 +93,12 @@ class WristbandStatus(ContractModel):
     battery_pct: float | None = Field(default=None, ge=0, le=100)
     on_wrist: bool | None = None
     band_fall_flag: bool = False
+    rssi_dbm: float | None = Field(
+        default=None, ge=-150, le=0, description="signal strength at the gateway's receiver"
+    )
+
+
+DeviceReading = (
+    SmokeReading | MattressVitals | MattressRawBlock | WristbandAccelBlock | WristbandStatus
+)
+"""Any reading from a home device (what detectors observe)."""

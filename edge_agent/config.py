@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from contracts.config import ConfigError, ConfigModel, MqttEndpoint, load_yaml_model
 from contracts.ids import Identifier
+from edge_agent.detectors.settings import DetectionSettings
 from edge_agent.errors import EdgeConfigError
 
 __all__ = ["EdgeSettings", "MqttEndpoint", "Zigbee2MqttSettings", "load_edge_settings"]
@@ -60,6 +61,7 @@ class EdgeSettings(ConfigModel):
     home_broker: MqttEndpoint
     cloud_broker: MqttEndpoint
     zigbee2mqtt: Zigbee2MqttSettings = Field(default_factory=Zigbee2MqttSettings)
+    detection: DetectionSettings = Field(default_factory=DetectionSettings)
     outbox_path: Path
     ack_timeout_s: float = Field(
         default=10.0, gt=0, le=3600, description="resend a message the cloud has not acked"

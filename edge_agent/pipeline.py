@@ -69,8 +69,8 @@ class SmokePipeline:
     def on_tick(self, now: datetime) -> list[Outgoing]:
         """Envelopes for the events time alone raises (a sensor gone silent)."""
         return [
-            self._wrap(event, device_id, None, now)
-            for device_id, event in self.detector.tick_devices(now)
+            self._wrap(detection.event, detection.device_id, None, now)
+            for detection in self.detector.tick(now)
         ]
 
     def _wrap(

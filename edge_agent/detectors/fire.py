@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from contracts.events import EventBody, EventStatus, EventType, Evidence
-from contracts.readings import SmokeReading
+from contracts.readings import DeviceReading, SmokeReading
+from edge_agent.detectors.base import Detection
 from edge_agent.errors import DetectorStateError
 
 DETECTOR_NAME = "edge.fire/v1"
@@ -58,11 +59,19 @@ class SmokeSensorState:
 class FireDetector:
     """Raises fire, smoke-test and sensor-health events from smoke sensor states."""
 
+    name = DETECTOR_NAME
+
     def __init__(self, *, silent_after: timedelta = timedelta(hours=25)) -> None:
         """``silent_after``: a sensor silent this long counts as offline (Zigbee2MQTT's own
         availability timeout for battery devices is 25 h)."""
         self._silent_after = silent_after
         self._sensors: dict[str, SmokeSensorState] = {}
+
+    def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
+        """The :class:`~edge_agent.detectors.base.Detector` entry point: smoke readings only."""
+        if not isinstance(reading, SmokeReading):
+            return []
+        return [Detection(event, device_id) for event in self.update(device_id, reading, now)]
 
     def update(self, device_id: str, reading: SmokeReading, now: datetime) -> list[EventBody]:
         """Take one state report of ``device_id`` and return the events it raises."""
@@ -146,13 +155,9 @@ class FireDetector:
             return []
         return [_device_event(EventType.DEVICE_OFFLINE, device_id, back=False)]
 
-    def tick(self, now: datetime) -> list[EventBody]:
+    def tick(self, now: datetime) -> list[Detection]:
         """Raise ``device_offline`` for sensors silent longer than ``silent_after``."""
-        return [event for _, event in self.tick_devices(now)]
-
-    def tick_devices(self, now: datetime) -> list[tuple[str, EventBody]]:
-        """Like :meth:`tick`, with the device id each event is about."""
-        events: list[tuple[str, EventBody]] = []
+        events: list[Detection] = []
         for device_id, state in sorted(self._sensors.items()):
             if state.offline or state.last_seen is None:
                 continue
@@ -168,7 +173,7 @@ class FireDetector:
                     ),
                     detector=DETECTOR_NAME,
                 )
-                events.append((device_id, event))
+                events.append(Detection(event, device_id))
         return events
 
     def snapshot(self) -> dict[str, object]:

@@ -91,7 +91,9 @@ def test_a_silent_sensor_goes_offline_from_tick_and_back_with_a_reading() -> Non
     d = FireDetector(silent_after=timedelta(hours=25))
     d.update(DEV, reading(), T0)
     assert d.tick(T0 + timedelta(hours=24)) == []
-    events = d.tick(T0 + timedelta(hours=26))
+    detections = d.tick(T0 + timedelta(hours=26))
+    assert [x.device_id for x in detections] == [DEV]
+    events = [x.event for x in detections]
     assert kinds(events) == [("device_offline", "raised")]
     assert events[0].evidence.values["silent_h"] == 26
     assert d.tick(T0 + timedelta(hours=27)) == []
