@@ -1,0 +1,1 @@
+"""Signal processing on the gateway: raw mattress ballistocardiogram → vitals (numpy/SciPy)."""

@@ -1,0 +1,1 @@
+"""Detector evaluation on real recordings (``silverguard eval …``): figures next to goals."""
