@@ -1,4 +1,8 @@
-"""The agent daemon: home broker → reader → detector → outbox, and the cloud forwarder.
+"""The agent daemon: readers → detectors → outbox, and the cloud forwarder.
+
+Detector state is checkpointed in the outbox database in the same transaction as every event
+it produced, and at least every ``checkpoint_s`` otherwise; on start each detector resumes
+from its last checkpoint (a running "out of bed for 18 minutes" clock survives a reboot).
 
 Example:
     >>> [stage.value for stage in EdgeStage]
@@ -9,16 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from contracts.clock import Clock, SystemClock
 from contracts.events import EventBody
 from edge_agent.config import EdgeSettings
-from edge_agent.detectors.fire import DETECTOR_NAME, FireDetector
-from edge_agent.errors import DetectorStateError
+from edge_agent.detectors.registry import build_detectors
 from edge_agent.outbox.store import OutboxStore
-from edge_agent.pipeline import Outgoing, SmokePipeline
+from edge_agent.pipeline import EdgePipeline, Outgoing, default_raw_processor_factory
+from edge_agent.readers.base import DeviceUpdate
 from edge_agent.readers.home_broker import HomeBrokerListener
 from edge_agent.uplink.forwarder import CloudForwarder
 
@@ -26,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 TICK_S = 1.0
 """How often the detectors are ticked (for "nothing happened for …" rules)."""
+PRUNE_EVERY = timedelta(minutes=1)
+"""How often telemetry older than the outbox's age limit is dropped."""
 
 
 class EdgeStage(StrEnum):
@@ -40,12 +48,27 @@ class EdgeStage(StrEnum):
 StageCallback = Callable[[EdgeStage, str], None]
 
 
+class ReadingSource(Protocol):
+    """A reader with its own connection (the serial mattress): yields updates until cancelled."""
+
+    name: str
+
+    def updates(self) -> AsyncIterator[DeviceUpdate]:
+        """Device updates as they arrive."""
+        ...
+
+    def health(self) -> dict[str, int]:
+        """Counters for the heartbeat (frames, CRC errors, reconnects, …)."""
+        ...
+
+
 async def run_agent(
     settings: EdgeSettings,
     *,
     clock: Clock | None = None,
     on_stage: StageCallback | None = None,
     ready: asyncio.Event | None = None,
+    sources: Sequence[ReadingSource] = (),
 ) -> None:
     """Run the agent until cancelled.
 
@@ -54,6 +77,7 @@ async def run_agent(
         clock: the time source (the system clock by default).
         on_stage: called with each stage a message reaches, and its message id.
         ready: set once both broker connections are up and subscribed.
+        sources: readers with their own connection (e.g. the serial mattress).
 
     Raises:
         OutboxError: the outbox cannot be opened or written.
@@ -61,14 +85,19 @@ async def run_agent(
     """
     clock = clock or SystemClock()
     store = await asyncio.to_thread(
-        OutboxStore, settings.outbox_path, ack_timeout_s=settings.ack_timeout_s
+        OutboxStore,
+        settings.outbox_path,
+        ack_timeout_s=settings.ack_timeout_s,
+        limits=settings.outbox_limits,
     )
     try:
-        runtime = _AgentRuntime(settings, store, clock, on_stage)
+        runtime = _AgentRuntime(settings, store, clock, on_stage, sources)
         await runtime.restore()
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(runtime.forwarder.run())
             tasks.create_task(runtime.home.run(runtime.on_home_message))
+            for source in sources:
+                tasks.create_task(runtime.read_source(source))
             tasks.create_task(runtime.tick_forever())
             tasks.create_task(runtime.announce_ready(ready))
     finally:
@@ -84,37 +113,57 @@ class _AgentRuntime:
         store: OutboxStore,
         clock: Clock,
         on_stage: StageCallback | None,
+        sources: Sequence[ReadingSource],
     ) -> None:
+        self._settings = settings
         self._store = store
         self._clock = clock
         self._on_stage = on_stage
-        self.pipeline = SmokePipeline(settings, FireDetector())
+        self._sources = list(sources)
+        self.pipeline = EdgePipeline(
+            settings,
+            build_detectors(settings.detection),
+            raw_processor_factory=default_raw_processor_factory(),
+        )
         self.forwarder = CloudForwarder(
             settings,
             store,
             clock,
             on_forwarded=lambda mid: self._stage(EdgeStage.FORWARDED, mid),
             on_acked=lambda mid: self._stage(EdgeStage.ACKED, mid),
+            reader_health=self.health,
         )
         self.home = HomeBrokerListener(
             settings.home_broker,
             identifier=f"{settings.gateway_id}-edge",
-            subscriptions=self.pipeline.reader.subscriptions(),
+            subscriptions=self.pipeline.subscriptions(),
         )
-        self._saved_snapshot: dict[str, object] | None = None
+        self._saved: dict[str, dict[str, object]] = {}
+        self._last_checkpoint: datetime | None = None
+        self._last_prune: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    def health(self) -> dict[str, dict[str, int]]:
+        """Reader counters for the heartbeat."""
+        health = self.pipeline.health()
+        for source in self._sources:
+            health[source.name] = source.health()
+        health["detectors"] = {"errors": self.pipeline.detector_errors}
+        return health
 
     async def restore(self) -> None:
-        """Resume the detector's state saved before the last stop."""
-        snapshot = await asyncio.to_thread(self._store.load_detector_state, DETECTOR_NAME)
-        if snapshot is None:
-            return
-        try:
-            self.pipeline.detector.restore(snapshot)
-        except DetectorStateError as exc:
-            logger.warning("%s", exc)
-            return
-        self._saved_snapshot = snapshot
-        logger.info("restored the fire detector's state from %s", self._store.path)
+        """Resume each detector's state saved before the last stop."""
+        saved = {
+            detector.name: await asyncio.to_thread(self._store.load_detector_state, detector.name)
+            for detector in self.pipeline.detectors
+        }
+        restored = self.pipeline.restore(saved)
+        for name in restored:
+            snapshot = saved[name]
+            if snapshot is not None:
+                self._saved[name] = snapshot
+        if restored:
+            logger.info("restored the state of %s from %s", ", ".join(restored), self._store.path)
 
     async def announce_ready(self, ready: asyncio.Event | None) -> None:
         """Set ``ready`` once both brokers are connected and subscribed."""
@@ -127,16 +176,29 @@ class _AgentRuntime:
     async def on_home_message(self, topic: str, payload: bytes) -> None:
         """Handle one message from the home broker."""
         now = self._clock.now()
-        await self._queue(self.pipeline.on_message(topic, payload, now))
+        await self._queue(self.pipeline.on_message(topic, payload, now), now)
+
+    async def read_source(self, source: ReadingSource) -> None:
+        """Feed one connected reader's updates through the pipeline."""
+        async for update in source.updates():
+            now = self._clock.now()
+            outgoing = self.pipeline.on_reading(
+                update.device_id, update.reading, now, update.device_time
+            )
+            await self._queue(outgoing, now)
 
     async def tick_forever(self) -> None:
-        """Tick the detector every :data:`TICK_S` seconds."""
+        """Tick the detectors every :data:`TICK_S` seconds; checkpoint and prune when due."""
         while True:
             await asyncio.sleep(TICK_S)
-            await self._queue(self.pipeline.on_tick(self._clock.now()))
+            now = self._clock.now()
+            await self._queue(self.pipeline.on_tick(now), now)
+            if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
+                self._last_prune = now
+                await asyncio.to_thread(self._store.prune_aged, now)
 
-    async def _queue(self, outgoing: list[Outgoing]) -> None:
-        """Store what the detector produced together with its new state (one transaction)."""
+    async def _queue(self, outgoing: list[Outgoing], now: datetime) -> None:
+        """Store what the detectors produced together with their new state (one transaction)."""
         for item in outgoing:
             body = item.envelope.body
             if isinstance(body, EventBody):
@@ -148,16 +210,30 @@ class _AgentRuntime:
                     item.envelope.message_id,
                 )
                 self._stage(EdgeStage.EVENT_DETECTED, item.envelope.message_id)
-        snapshot = self.pipeline.detector.snapshot()
-        changed = snapshot != self._saved_snapshot
-        if not outgoing and not changed:
-            return
-        await asyncio.to_thread(
-            self._store.put_with_state,
-            [(item.envelope, item.lane) for item in outgoing],
-            (DETECTOR_NAME, snapshot, self._clock.now()) if changed else None,
+        has_events = any(item.is_event for item in outgoing)
+        checkpoint_due = (
+            self._last_checkpoint is None
+            or (now - self._last_checkpoint).total_seconds() >= self._settings.checkpoint_s
         )
-        self._saved_snapshot = snapshot
+        changed: dict[str, dict[str, object]] = {}
+        if has_events or checkpoint_due:
+            self._last_checkpoint = now
+            changed = {
+                name: snapshot
+                for name, snapshot in self.pipeline.snapshots().items()
+                if snapshot != self._saved.get(name)
+            }
+        malformed = self.pipeline.take_malformed()
+        if not outgoing and not changed and not malformed:
+            return
+        async with self._lock:
+            await asyncio.to_thread(
+                self._store.put_with_state,
+                [(item.envelope, item.lane) for item in outgoing],
+                [(name, snapshot, now) for name, snapshot in changed.items()],
+                malformed,
+            )
+        self._saved.update(changed)
         for item in outgoing:
             self._stage(EdgeStage.QUEUED, item.envelope.message_id)
         if outgoing:

@@ -58,6 +58,9 @@ def check_config(config: Path = _CONFIG) -> None:
         console.print(f"  {role}: {ep.host}:{ep.port} (MQTT {ep.protocol.value}{tls})")
     sensors = ", ".join(f"{name} → {dev}" for name, dev in z2m.smoke_sensors.items()) or "none"
     console.print(f"  smoke sensors on {z2m.base_topic}/: {sensors}")
+    wb = settings.wristbands
+    bands = ", ".join(f"{band} → {dev}" for band, dev in wb.bands.items()) or "none"
+    console.print(f"  wristbands on {wb.base_topic}/: {bands}")
     console.print(
         f"  outbox {settings.outbox_path}, ack timeout {settings.ack_timeout_s:g} s, "
         f"batch {settings.forward_batch}"

@@ -20,8 +20,15 @@ from contracts.config import ConfigError, ConfigModel, MqttEndpoint, load_yaml_m
 from contracts.ids import Identifier
 from edge_agent.detectors.settings import DetectionSettings
 from edge_agent.errors import EdgeConfigError
+from edge_agent.outbox.limits import OutboxLimits
 
-__all__ = ["EdgeSettings", "MqttEndpoint", "Zigbee2MqttSettings", "load_edge_settings"]
+__all__ = [
+    "EdgeSettings",
+    "MqttEndpoint",
+    "WristbandSettings",
+    "Zigbee2MqttSettings",
+    "load_edge_settings",
+]
 
 
 class Zigbee2MqttSettings(ConfigModel):
@@ -35,20 +42,31 @@ class Zigbee2MqttSettings(ConfigModel):
     @field_validator("base_topic")
     @classmethod
     def _topic_safe_base(cls, value: str) -> str:
-        if any(ch in value for ch in "+#") or value.startswith("/") or value.endswith("/"):
-            raise ValueError("base_topic must be a plain MQTT topic prefix such as 'zigbee2mqtt'")
-        return value
+        return _check_base_topic(value)
 
     @field_validator("smoke_sensors")
     @classmethod
     def _topic_safe_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if not name or any(ch in name for ch in "/+#"):
-                raise ValueError(
-                    f"friendly name {name!r} cannot contain '/', '+' or '#': rename the device "
-                    "in Zigbee2MQTT"
-                )
-        return value
+        return _check_topic_names(value, "rename the device in Zigbee2MQTT")
+
+
+class WristbandSettings(ConfigModel):
+    """Where the wristbands' BLE→MQTT bridge publishes, and which bands are ours."""
+
+    base_topic: str = Field(default="wristband", min_length=1)
+    bands: dict[str, Identifier] = Field(
+        default_factory=dict, description="band id in the topic -> Silverguard device id"
+    )
+
+    @field_validator("base_topic")
+    @classmethod
+    def _topic_safe_base(cls, value: str) -> str:
+        return _check_base_topic(value)
+
+    @field_validator("bands")
+    @classmethod
+    def _topic_safe_names(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_topic_names(value, "configure the band's bridge to use its id")
 
 
 class EdgeSettings(ConfigModel):
@@ -61,12 +79,36 @@ class EdgeSettings(ConfigModel):
     home_broker: MqttEndpoint
     cloud_broker: MqttEndpoint
     zigbee2mqtt: Zigbee2MqttSettings = Field(default_factory=Zigbee2MqttSettings)
+    wristbands: WristbandSettings = Field(default_factory=WristbandSettings)
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
     outbox_path: Path
     ack_timeout_s: float = Field(
         default=10.0, gt=0, le=3600, description="resend a message the cloud has not acked"
     )
     forward_batch: int = Field(default=100, ge=1, le=10_000)
+    outbox_limits: OutboxLimits = Field(default_factory=OutboxLimits)
+    heartbeat_s: float = Field(
+        default=60.0, gt=0, le=3600, description="how often the retained status is refreshed"
+    )
+    checkpoint_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="detector state is saved with every event, and at least this often",
+    )
+
+
+def _check_base_topic(value: str) -> str:
+    if any(ch in value for ch in "+#") or value.startswith("/") or value.endswith("/"):
+        raise ValueError("base_topic must be a plain MQTT topic prefix such as 'zigbee2mqtt'")
+    return value
+
+
+def _check_topic_names(value: dict[str, str], advice: str) -> dict[str, str]:
+    for name in value:
+        if not name or any(ch in name for ch in "/+#"):
+            raise ValueError(f"name {name!r} cannot contain '/', '+' or '#': {advice}")
+    return value
 
 
 def load_edge_settings(path: Path) -> EdgeSettings:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -14,12 +16,16 @@ from contracts.config import MqttEndpoint, MqttProtocol
 from firmware_sim.errors import FirmwareSimError
 from firmware_sim.mqtt import sim_client
 from firmware_sim.scenarios import SCENARIOS, ScenarioStep, play_scenario
+from firmware_sim.wristband import WristbandSim, blocks_of, read_accel_csv
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
 
 app = typer.Typer(no_args_is_help=True, help="Device emulators speaking the real wire formats.")
 
 _HOST = typer.Option("127.0.0.1", "--host", help="Home broker host.")
 _PORT = typer.Option(1883, "--port", help="Home broker port.")
+_CSV = typer.Option(
+    None, "--csv", help="Replay this accelerometer CSV (e.g. WEDA-FALL *_accel.csv, in g)."
+)
 _PROTOCOL = typer.Option(MqttProtocol.V311, "--protocol", help="MQTT protocol version.")
 
 
@@ -46,6 +52,44 @@ def smoke(
             raise FirmwareSimError(f"cannot reach {host}:{port} ({exc}): is it running?") from exc
 
     _run(publish, f"published to {sensor.state_topic}: ")
+
+
+@app.command()
+def wristband(
+    *,
+    host: str = _HOST,
+    port: int = _PORT,
+    band: str = typer.Option("c8f09e3a11b2", "--band", help="Band id (its topic level)."),
+    seconds: float = typer.Option(10.0, "--seconds", min=0, help="How long to stream."),
+    sos: bool = typer.Option(False, "--sos", help="Press the SOS button first."),
+    recording: Path | None = _CSV,
+    protocol: MqttProtocol = _PROTOCOL,
+) -> None:
+    """Stream one wristband's accelerometer blocks and status (real time)."""
+    endpoint = MqttEndpoint(host=host, port=port, protocol=protocol)
+    sim = WristbandSim(band)
+
+    async def publish() -> bytes:
+        start_ms = int(time.time() * 1000)
+        try:
+            async with sim_client(endpoint, name=band) as client:
+                if sos:
+                    await sim.publish(client, sim.status_topic, sim.status_payload(sos=True))
+                if recording is None:
+                    sent = await sim.stream(client, seconds=seconds, start_ms=start_ms)
+                    return f"{sent} blocks".encode()
+                rows = read_accel_csv(recording)
+                sent = 0
+                for t0, xyz in blocks_of(rows):
+                    ts = start_ms + round((t0 - rows[0][0]) * 1000)
+                    await sim.publish(client, sim.accel_topic, sim.accel_payload(ts, xyz))
+                    sent += 1
+                    await asyncio.sleep(len(xyz) / 50)
+                return f"{sent} blocks from {recording}".encode()
+        except aiomqtt.MqttError as exc:
+            raise FirmwareSimError(f"cannot reach {host}:{port} ({exc}): is it running?") from exc
+
+    _run(publish, f"published to {sim.accel_topic}: ")
 
 
 @app.command()

@@ -2,10 +2,21 @@
 
 The broker's PUBACK is not enough (a broker can lose queued QoS 1 messages), so a message is
 deleted only when the cloud's :class:`~contracts.envelope.AckMessage` names it. Unacked
-messages are sent again after ``ack_timeout_s``. Alarms (events) always go before telemetry.
+messages are sent again after ``ack_timeout_s``, and all of them again, in order, after a
+reconnect. Alarms (events) always go before telemetry; within a lane, messages go in the
+order they were stored (SQLite rowid).
 
-One SQLite connection (WAL, ``synchronous=FULL``) guarded by a lock; async code calls the
-methods through ``asyncio.to_thread``.
+Bounds and shedding: see :mod:`edge_agent.outbox.limits` (telemetry is dropped, oldest first,
+never an alarm; each drop is counted in the ``counters`` table).
+
+Durability (fsync policy): WAL journal. A transaction that stores an alarm or a detector
+snapshot commits with ``synchronous=FULL`` (fsync of the WAL before COMMIT returns), so a power
+cut after the agent said "queued" cannot lose an alarm or resurrect an old detector state.
+Telemetry-only writes, sent marks and ack deletions commit with ``synchronous=NORMAL`` (safe
+against a killed process; a power cut may lose the last ones — a lost ack deletion only
+means one duplicate resend, which the cloud deduplicates by message id).
+
+One SQLite connection guarded by a lock; async code calls the methods via ``asyncio.to_thread``.
 
 Example:
     >>> import tempfile, pathlib
@@ -31,6 +42,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -43,33 +55,36 @@ from typing import Any
 from contracts.envelope import Envelope, encode_envelope, topic_kind_of
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError
+from edge_agent.outbox.limits import OutboxLimits, ShedReason
+from edge_agent.outbox.sql import (
+    DELETE_ACKED,
+    INSERT_MALFORMED,
+    INSERT_OUTBOX,
+    SCHEMA,
+    SHED_AGED,
+    SHED_OLDEST,
+    TRIM_MALFORMED,
+    UPSERT_COUNTER,
+    UPSERT_STATE,
+)
+from edge_agent.readers.base import MalformedPayload
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    message_id TEXT PRIMARY KEY,
-    lane INTEGER NOT NULL,
-    topic_kind TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    created_at REAL NOT NULL,
-    sent_at REAL,
-    send_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (lane, message_id);
-CREATE TABLE IF NOT EXISTS detector_state (
-    name TEXT PRIMARY KEY,
-    snapshot TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-"""
+logger = logging.getLogger(__name__)
+
+KEEP_MALFORMED_ROWS = 500
+"""How many malformed device payloads the database keeps for inspection."""
+
+DetectorState = tuple[str, dict[str, object], datetime]
+"""(detector name, snapshot, when) to checkpoint."""
 
 
 class OutboxLane(IntEnum):
     """Priority lanes, most urgent first."""
 
     ALARM = 0
-    """Detected events: always forwarded first."""
+    """Detected events: always forwarded first, never shed."""
     TELEMETRY = 1
-    """Readings and device state."""
+    """Readings and device state: shed first when the outbox is full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,24 +99,33 @@ class OutboxItem:
 
 
 class OutboxStore:
-    """A durable, prioritised store-and-forward queue on SQLite."""
+    """A durable, prioritised, bounded store-and-forward queue on SQLite."""
 
-    def __init__(self, path: Path, *, ack_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, path: Path, *, ack_timeout_s: float = 10.0, limits: OutboxLimits | None = None
+    ) -> None:
         """Open (or create) the outbox at ``path`` (raises :class:`OutboxError`)."""
         self.path = path
+        self.limits = limits or OutboxLimits()
         self._ack_timeout = timedelta(seconds=ack_timeout_s)
         self._lock = threading.Lock()
+        self._sync_full = True
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
+            self._conn.executescript(SCHEMA)
+            count, size = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox"
+            ).fetchone()
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(
                 f"cannot open the outbox {path}: {exc}; check the directory exists and is "
                 "writable, and that the file is not damaged"
             ) from exc
+        self._count: int = count
+        self._bytes: int = size
 
     def close(self) -> None:
         """Close the database (everything is already on disk)."""
@@ -115,41 +139,72 @@ class OutboxStore:
     def put_with_state(
         self,
         items: Sequence[tuple[Envelope, OutboxLane]],
-        detector_state: tuple[str, dict[str, object], datetime] | None = None,
+        states: Sequence[DetectorState] = (),
+        malformed: Sequence[MalformedPayload] = (),
     ) -> None:
-        """Store envelopes and the detector snapshot that produced them in one transaction.
+        """Store envelopes, the detector snapshots that produced them and malformed device
+        payloads in one transaction, then shed telemetry if the outbox is over its bounds.
 
         A power cut then leaves either both or neither: a restarted detector never raises an
         event again (under a new message id) that is already waiting in the outbox.
         """
-        statements: list[tuple[str, Sequence[tuple[object, ...]]]] = [
-            (_INSERT_OUTBOX, [_outbox_row(envelope, lane) for envelope, lane in items])
-        ]
-        if detector_state is not None:
-            name, snapshot, now = detector_state
-            statements.append((_UPSERT_STATE, [_state_row(name, snapshot, now)]))
-        self._transaction(statements)
+        durable = bool(states) or any(lane is OutboxLane.ALARM for _, lane in items)
+        with self._lock, self._transacting("write to", durable=durable):
+            for envelope, lane in items:
+                row = self._conn.execute(INSERT_OUTBOX, _outbox_row(envelope, lane)).fetchone()
+                if row is not None:
+                    self._count += 1
+                    self._bytes += row[0]
+            self._conn.executemany(UPSERT_STATE, [_state_row(*state) for state in states])
+            if malformed:
+                self._keep_malformed(malformed)
+            self._shed_if_full()
 
-    def due(self, now: datetime, limit: int) -> list[OutboxItem]:
+    def due(
+        self, now: datetime, limit: int, *, max_telemetry: int | None = None
+    ) -> list[OutboxItem]:
         """Up to ``limit`` messages to send now: never sent, or sent and unacked for longer
-        than the ack timeout. Alarm lane first, then oldest first."""
+        than the ack timeout; alarm lane first, in stored order. ``max_telemetry`` caps the
+        telemetry among them (flow control); alarms are never held back."""
         resend_before = (now - self._ack_timeout).timestamp()
-        rows = self._read(
+        sql = (
             "SELECT message_id, lane, topic_kind, payload, send_count FROM outbox "
-            "WHERE sent_at IS NULL OR sent_at <= ? ORDER BY lane, message_id LIMIT ?",
-            (resend_before, limit),
+            "WHERE lane = ? AND (sent_at IS NULL OR sent_at <= ?) ORDER BY rowid LIMIT ?"
         )
+        rows = self._read(sql, (int(OutboxLane.ALARM), resend_before, limit))
+        room = limit - len(rows)
+        if max_telemetry is not None:
+            room = min(room, max_telemetry)
+        if room > 0:
+            rows += self._read(sql, (int(OutboxLane.TELEMETRY), resend_before, room))
         return [
             OutboxItem(row[0], OutboxLane(row[1]), TopicKind(row[2]), bytes(row[3]), row[4])
             for row in rows
         ]
 
+    def in_flight(self, now: datetime, lane: OutboxLane = OutboxLane.TELEMETRY) -> int:
+        """Messages of ``lane`` sent within the ack timeout and not acked yet."""
+        since = (now - self._ack_timeout).timestamp()
+        rows = self._read(
+            "SELECT COUNT(*) FROM outbox WHERE lane = ? AND sent_at > ?", (lane, since)
+        )
+        return int(rows[0][0])
+
     def mark_sent(self, message_ids: Iterable[str], now: datetime) -> None:
         """Record that these messages were published at ``now``."""
-        self._write(
-            "UPDATE outbox SET sent_at = ?, send_count = send_count + 1 WHERE message_id = ?",
-            [(now.timestamp(), message_id) for message_id in message_ids],
-        )
+        with self._lock, self._transacting("write to", durable=False):
+            self._conn.executemany(
+                "UPDATE outbox SET sent_at = ?, send_count = send_count + 1 WHERE message_id = ?",
+                [(now.timestamp(), message_id) for message_id in message_ids],
+            )
+
+    def requeue_unacked(self) -> int:
+        """Make every sent-but-unacked message due again (after a reconnect: in order)."""
+        with self._lock, self._transacting("write to", durable=False):
+            cursor = self._conn.execute(
+                "UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL"
+            )
+            return cursor.rowcount
 
     def ack(self, message_ids: Iterable[str]) -> int:
         """Forget acked messages; returns how many were still here (acking twice is harmless)."""
@@ -158,20 +213,22 @@ class OutboxStore:
     def ack_ids(self, message_ids: Iterable[str]) -> list[str]:
         """Like :meth:`ack`, returning the ids that were removed."""
         removed: list[str] = []
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                for message_id in dict.fromkeys(message_ids):
-                    cursor = self._conn.execute(
-                        "DELETE FROM outbox WHERE message_id = ?", (message_id,)
-                    )
-                    if cursor.rowcount:
-                        removed.append(message_id)
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise OutboxError(f"cannot delete acked messages from {self.path}: {exc}") from exc
+        with self._lock, self._transacting("delete acked messages from", durable=False):
+            for message_id in dict.fromkeys(message_ids):
+                row = self._conn.execute(DELETE_ACKED, (message_id,)).fetchone()
+                if row is not None:
+                    removed.append(message_id)
+                    self._count -= 1
+                    self._bytes -= row[0]
         return removed
+
+    def prune_aged(self, now: datetime) -> int:
+        """Shed telemetry older than the age limit; returns how many were dropped."""
+        cutoff = (now - timedelta(hours=self.limits.telemetry_max_age_h)).timestamp()
+        with self._lock, self._transacting("write to", durable=False):
+            sizes = self._conn.execute(SHED_AGED, (cutoff,)).fetchall()
+            self._count_shed(ShedReason.AGE, sizes)
+        return len(sizes)
 
     def depth(self) -> dict[OutboxLane, int]:
         """How many messages wait in each lane."""
@@ -188,9 +245,40 @@ class OutboxStore:
             return None
         return max(timedelta(0), now - datetime.fromtimestamp(oldest, now.tzinfo))
 
+    def lane_stats(self) -> dict[OutboxLane, tuple[int, int, float | None]]:
+        """Per lane: (messages, bytes, oldest ``created_at`` as a POSIX timestamp or None)."""
+        stats: dict[OutboxLane, tuple[int, int, float | None]] = dict.fromkeys(
+            OutboxLane, (0, 0, None)
+        )
+        sql = (
+            "SELECT lane, COUNT(*), COALESCE(SUM(LENGTH(payload)), 0), MIN(created_at) "
+            "FROM outbox GROUP BY lane"
+        )
+        for lane, count, size, oldest in self._read(sql, ()):
+            stats[OutboxLane(lane)] = (count, size, oldest)
+        return stats
+
+    def counters(self) -> dict[str, int]:
+        """Persistent counters: ``shed.<reason>`` and ``malformed.<source>``."""
+        return dict(self._read("SELECT name, value FROM counters", ()))
+
+    def malformed(self, limit: int = 20) -> list[MalformedPayload]:
+        """The most recent malformed device payloads kept, newest first."""
+        rows = self._read(
+            "SELECT received_at, topic, payload, reason, source FROM malformed "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            MalformedPayload(
+                datetime.fromtimestamp(r[0]).astimezone(), r[1], bytes(r[2]), r[3], r[4]
+            )
+            for r in rows
+        ]
+
     def save_detector_state(self, name: str, snapshot: dict[str, object], now: datetime) -> None:
         """Keep a detector's snapshot in the same file, so a restart resumes it."""
-        self._write(_UPSERT_STATE, [_state_row(name, snapshot, now)])
+        self.put_with_state([], [(name, snapshot, now)])
 
     def load_detector_state(self, name: str) -> dict[str, object] | None:
         """The snapshot saved last for ``name``, or None."""
@@ -203,21 +291,50 @@ class OutboxStore:
             raise OutboxError(f"saved state of detector {name} is not JSON: {exc}") from exc
         return data if isinstance(data, dict) else None
 
-    def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
-        self._transaction([(sql, rows)])
+    def _keep_malformed(self, malformed: Sequence[MalformedPayload]) -> None:
+        self._conn.executemany(
+            INSERT_MALFORMED,
+            [
+                (m.received_at.timestamp(), m.source, m.topic, m.payload, m.reason)
+                for m in malformed
+            ],
+        )
+        self._conn.execute(TRIM_MALFORMED, (KEEP_MALFORMED_ROWS,))
+        for m in malformed:
+            self._conn.execute(UPSERT_COUNTER, (f"malformed.{m.source or 'unknown'}", 1))
 
-    def _transaction(self, statements: Sequence[tuple[str, Sequence[tuple[object, ...]]]]) -> None:
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                for sql, rows in statements:
-                    self._conn.executemany(sql, rows)
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise OutboxError(
-                    f"cannot write to the outbox {self.path}: {exc}; check free disk space"
-                ) from exc
+    def _shed_if_full(self) -> None:
+        limits = self.limits
+        while self._count > limits.max_messages or self._bytes > limits.max_bytes:
+            excess = max(self._count - limits.max_messages, 1)
+            if self._bytes > limits.max_bytes:
+                excess = max(excess, 100)
+            sizes = self._conn.execute(SHED_OLDEST, (excess,)).fetchall()
+            if not sizes:
+                logger.warning(
+                    "the outbox holds %d messages (%d bytes), over its bounds, and all are "
+                    "alarms: none is dropped; check the cloud link",
+                    self._count,
+                    self._bytes,
+                )
+                return
+            self._count_shed(ShedReason.FULL, sizes)
+
+    def _count_shed(self, reason: ShedReason, sizes: Sequence[tuple[int]]) -> None:
+        if not sizes:
+            return
+        self._count -= len(sizes)
+        self._bytes -= sum(size for (size,) in sizes)
+        self._conn.execute(UPSERT_COUNTER, (f"shed.{reason.value}", len(sizes)))
+        logger.warning(
+            "outbox %s: dropped the %d oldest telemetry messages (alarms are kept); the cloud "
+            "has been unreachable or slow for long",
+            "full" if reason is ShedReason.FULL else "telemetry too old",
+            len(sizes),
+        )
+
+    def _transacting(self, what: str, *, durable: bool) -> _Transaction:
+        return _Transaction(self, what, durable)
 
     def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -226,20 +343,51 @@ class OutboxStore:
             except sqlite3.Error as exc:
                 raise OutboxError(f"cannot read the outbox {self.path}: {exc}") from exc
 
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` with the sync level chosen; rollback and ours on error."""
+
+    def __init__(self, store: OutboxStore, what: str, durable: bool) -> None:
+        self._store = store
+        self._what = what
+        self._durable = durable
+        self._counts = (store._count, store._bytes)
+
+    def __enter__(self) -> None:
+        store = self._store
+        try:
+            if store._sync_full != self._durable:
+                store._conn.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
+                store._sync_full = self._durable
+            store._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        store = self._store
+        try:
+            if exc_type is None:
+                store._conn.execute("COMMIT")
+                return
+        except sqlite3.Error as commit_error:
+            self._rollback()
+            raise self._error(commit_error) from commit_error
+        self._rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise self._error(exc) from exc
+
     def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
+        store = self._store
+        store._count, store._bytes = self._counts
+        if store._conn.in_transaction:
+            store._conn.execute("ROLLBACK")
 
-
-_INSERT_OUTBOX = (
-    "INSERT OR IGNORE INTO outbox (message_id, lane, topic_kind, payload, created_at) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
-_UPSERT_STATE = (
-    "INSERT INTO detector_state (name, snapshot, updated_at) VALUES (?, ?, ?) "
-    "ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot, "
-    "updated_at = excluded.updated_at"
-)
+    def _error(self, exc: sqlite3.Error) -> OutboxError:
+        return OutboxError(
+            f"cannot {self._what} the outbox {self._store.path}: {exc}; check free disk space"
+        )
 
 
 def _outbox_row(envelope: Envelope, lane: OutboxLane) -> tuple[object, ...]:

@@ -41,11 +41,9 @@ from contracts.devices.zigbee2mqtt import (
 )
 from contracts.errors import PayloadValidationError
 from contracts.readings import SmokeReading
+from edge_agent.readers.base import KEEP_MALFORMED, MalformedPayload
 
 logger = logging.getLogger(__name__)
-
-KEEP_MALFORMED = 50
-"""How many malformed payloads are kept in memory for inspection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +63,6 @@ class AvailabilityUpdate:
     device_id: str
     friendly_name: str
     online: bool
-
-
-@dataclass(frozen=True, slots=True)
-class MalformedPayload:
-    """A payload that could not be understood, kept for inspection."""
-
-    received_at: datetime
-    topic: str
-    payload: bytes
-    reason: str
 
 
 class Z2mSmokeReader:
@@ -150,7 +138,7 @@ class Z2mSmokeReader:
         self, topic: str, payload: bytes, device_id: str, reason: str, now: datetime
     ) -> None:
         self.malformed_count += 1
-        self.malformed.append(MalformedPayload(now, topic, bytes(payload), reason))
+        self.malformed.append(MalformedPayload(now, topic, bytes(payload), reason, "zigbee2mqtt"))
         if device_id not in self._logged_devices:
             self._logged_devices.add(device_id)
             logger.warning(

@@ -2,9 +2,14 @@
 
 One long-lived aiomqtt client inside the documented reconnect loop (exponential backoff),
 client id = gateway id, persistent session, ack topic subscribed at QoS 1, a retained
-``online`` birth on the status topic and a retained ``offline`` last will. Messages are
-published at QoS 1, alarm lane first; a message leaves the outbox only on the cloud's ack.
-While the cloud is unreachable, messages simply wait in the outbox.
+``online`` birth on the status topic and a retained ``offline`` last will; every
+``heartbeat_s`` the retained status is refreshed with the outbox depth per lane, the oldest
+unacked message's age, shed counts and reader health. Messages are published at QoS 1 in
+batches (a backlog drains at broker speed, not one a second), alarm lane first; a message
+leaves the outbox only on the cloud's ack. Telemetry in flight (sent, not acked) is capped at
+``outbox_limits.max_in_flight`` so a backlog cannot flood the broker's queues; alarms are never
+held back. After a reconnect everything unacked is sent again, in lane order. While the cloud
+is unreachable, messages simply wait in the outbox.
 """
 
 from __future__ import annotations
@@ -23,11 +28,11 @@ from contracts.clock import Clock
 from contracts.envelope import Envelope, decode_ack, encode_envelope
 from contracts.errors import PayloadValidationError
 from contracts.ids import new_message_id
-from contracts.status import GatewayState, GatewayStatusBody
+from contracts.status import GatewayState, GatewayStatusBody, LaneStatus
 from contracts.topics import TopicKind, build_topic
 from edge_agent.config import EdgeSettings
 from edge_agent.mqtt import ReconnectBackoff, make_client
-from edge_agent.outbox.store import OutboxStore
+from edge_agent.outbox.store import OutboxLane, OutboxStore
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +52,14 @@ class CloudForwarder:
         *,
         on_forwarded: Callable[[str], None] | None = None,
         on_acked: Callable[[str], None] | None = None,
+        reader_health: Callable[[], dict[str, dict[str, int]]] | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._clock = clock
         self._on_forwarded = on_forwarded
         self._on_acked = on_acked
+        self._reader_health = reader_health
         self._wake = asyncio.Event()
         self.connected = asyncio.Event()
         """Set while connected and subscribed to the ack topic."""
@@ -83,7 +90,8 @@ class CloudForwarder:
             try:
                 async with self._client as client:
                     await client.subscribe(self._ack_topic, qos=1)
-                    await self._publish_birth(client)
+                    await asyncio.to_thread(self._store.requeue_unacked)
+                    await self._publish_heartbeat(client)
                     logger.info("connected to the cloud broker %s", broker)
                     backoff.reset()
                     self.connected.set()
@@ -91,6 +99,7 @@ class CloudForwarder:
                         async with asyncio.TaskGroup() as tasks:
                             tasks.create_task(self._receive_acks(client))
                             tasks.create_task(self._send_due(client))
+                            tasks.create_task(self._heartbeat_forever(client))
                     except asyncio.CancelledError:
                         await self._say_goodbye(client)
                         raise
@@ -112,20 +121,57 @@ class CloudForwarder:
         self.connected.clear()
         logger.info("disconnected from the cloud broker (agent stopping)")
 
-    async def _publish_birth(self, client: aiomqtt.Client) -> None:
-        depth = await asyncio.to_thread(self._store.depth)
-        payload = self._status_payload(GatewayState.ONLINE, sum(depth.values()))
+    async def _publish_heartbeat(self, client: aiomqtt.Client) -> None:
+        payload = await asyncio.to_thread(self.heartbeat_payload)
         await client.publish(self._status_topic, payload, qos=1, retain=True)
+
+    async def _heartbeat_forever(self, client: aiomqtt.Client) -> None:
+        while True:
+            await asyncio.sleep(self._settings.heartbeat_s)
+            await self._publish_heartbeat(client)
+
+    def heartbeat_payload(self) -> bytes:
+        """The retained ``online`` status with outbox and reader health (blocking: SQLite)."""
+        now = self._clock.now()
+        stats = self._store.lane_stats()
+        counters = self._store.counters()
+        shed = sum(v for k, v in counters.items() if k.startswith("shed."))
+        lanes = {
+            lane.name.lower(): LaneStatus(
+                depth=count,
+                oldest_unsent_age_s=_age_s(now, oldest),
+                shed=shed if lane is OutboxLane.TELEMETRY else 0,
+            )
+            for lane, (count, _, oldest) in stats.items()
+        }
+        ages = [lane.oldest_unsent_age_s for lane in lanes.values() if lane.oldest_unsent_age_s]
+        body = GatewayStatusBody(
+            state=GatewayState.ONLINE,
+            agent_version=AGENT_VERSION,
+            outbox_depth=sum(lane.depth for lane in lanes.values()),
+            outbox_lanes=lanes,
+            oldest_unsent_age_s=max(ages, default=None),
+            shed_total=shed,
+            readers=self._reader_health() if self._reader_health else None,
+        )
+        return self._status_envelope(body)
 
     async def _send_due(self, client: aiomqtt.Client) -> None:
         batch = self._settings.forward_batch
+        window = self._settings.outbox_limits.max_in_flight
         while True:
             self._wake.clear()
-            items = await asyncio.to_thread(self._store.due, self._clock.now(), batch)
-            sent: list[str] = []
+            now = self._clock.now()
+            in_flight = await asyncio.to_thread(self._store.in_flight, now)
+            items = await asyncio.to_thread(
+                self._store.due, now, batch, max_telemetry=max(0, window - in_flight)
+            )
+            # QoS 1 publishes of one batch are in flight together; paho keeps their order.
+            await asyncio.gather(
+                *(client.publish(self._topic(i.topic_kind), i.payload, qos=1) for i in items)
+            )
+            sent = [item.message_id for item in items]
             for item in items:
-                await client.publish(self._topic(item.topic_kind), item.payload, qos=1)
-                sent.append(item.message_id)
                 if item.send_count:
                     logger.info(
                         "resent %s (%s lane, attempt %d): no ack from the cloud yet",
@@ -174,6 +220,8 @@ class CloudForwarder:
         for message_id in removed:
             if self._on_acked:
                 self._on_acked(message_id)
+        if removed:
+            self._wake.set()  # room in the in-flight window
 
     def _bad_ack(self, payload: bytes, reason: str) -> None:
         self.bad_ack_count += 1
@@ -186,7 +234,10 @@ class CloudForwarder:
                 reason,
             )
 
-    def _status_payload(self, state: GatewayState, depth: int | None = None) -> bytes:
+    def _status_payload(self, state: GatewayState) -> bytes:
+        return self._status_envelope(GatewayStatusBody(state=state, agent_version=AGENT_VERSION))
+
+    def _status_envelope(self, body: GatewayStatusBody) -> bytes:
         now: datetime = self._clock.now()
         envelope = Envelope(
             message_id=new_message_id(now),
@@ -194,9 +245,15 @@ class CloudForwarder:
             gateway_id=self._settings.gateway_id,
             home_id=self._settings.home_id,
             gateway_time=now,
-            body=GatewayStatusBody(state=state, agent_version=AGENT_VERSION, outbox_depth=depth),
+            body=body,
         )
         return encode_envelope(envelope)
 
     def _topic(self, kind: TopicKind) -> str:
         return build_topic(self._settings.org_id, self._settings.gateway_id, kind)
+
+
+def _age_s(now: datetime, oldest: float | None) -> float | None:
+    if oldest is None:
+        return None
+    return max(0.0, round(now.timestamp() - oldest, 3))

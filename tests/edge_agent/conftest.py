@@ -26,6 +26,10 @@ def cloud_broker(tmp_path: Path) -> Iterator[MosquittoInstance]:
         yield broker
 
 
+BAND_ID = "c8f09e3a11b2"
+"""The emulated wristband's id on the home broker."""
+
+
 def edge_settings(
     tmp_path: Path,
     home: MosquittoInstance,
@@ -33,6 +37,7 @@ def edge_settings(
     *,
     ack_timeout_s: float = 10.0,
     cloud_protocol: MqttProtocol = MqttProtocol.V5,
+    **overrides: object,
 ) -> EdgeSettings:
     """Settings of an agent between ``home`` and ``cloud``, with its outbox in ``tmp_path``."""
     return EdgeSettings(
@@ -43,6 +48,8 @@ def edge_settings(
         home_broker=MqttEndpoint(host=home.host, port=home.port, protocol=MqttProtocol.V311),
         cloud_broker=MqttEndpoint(host=cloud.host, port=cloud.port, protocol=cloud_protocol),
         zigbee2mqtt={"smoke_sensors": {"smoke_kitchen": "smoke-0001"}},
+        wristbands={"bands": {BAND_ID: "band-0001"}},
         outbox_path=tmp_path / "outbox.db",
         ack_timeout_s=ack_timeout_s,
+        **overrides,
     )

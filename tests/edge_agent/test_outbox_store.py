@@ -12,7 +12,9 @@ from contracts import Envelope, EventBody, EventType, Evidence, SmokeReading, ne
 from contracts.envelope import decode_envelope
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError
-from edge_agent.outbox.store import OutboxLane, OutboxStore
+from edge_agent.outbox.limits import OutboxLimits
+from edge_agent.outbox.store import KEEP_MALFORMED_ROWS, OutboxLane, OutboxStore
+from edge_agent.readers.base import MalformedPayload
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -112,7 +114,7 @@ def test_an_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_events_and_detector_state_land_together(store: OutboxStore) -> None:
     fire = envelope(T0, fire=True)
-    store.put_with_state([(fire, OutboxLane.ALARM)], ("fire", {"smoke": True}, T0))
+    store.put_with_state([(fire, OutboxLane.ALARM)], [("fire", {"smoke": True}, T0)])
     assert [item.message_id for item in store.due(T0, 10)] == [fire.message_id]
     assert store.load_detector_state("fire") == {"smoke": True}
 
@@ -126,6 +128,135 @@ def test_a_failed_write_keeps_neither_events_nor_state(store: OutboxStore) -> No
     )
     with pytest.raises(OutboxError):
         store.put_with_state(
-            [(envelope(T0, fire=True), OutboxLane.ALARM)], ("fire", {"smoke": True}, T0)
+            [(envelope(T0, fire=True), OutboxLane.ALARM)], [("fire", {"smoke": True}, T0)]
         )
     assert store.due(T0, 10) == []  # the event did not land without its state
+
+
+def limited_store(tmp_path: Path, **limits: float) -> OutboxStore:
+    return OutboxStore(
+        tmp_path / "limited.db", ack_timeout_s=10, limits=OutboxLimits.model_validate(limits)
+    )
+
+
+def test_a_full_outbox_sheds_the_oldest_telemetry_and_keeps_every_alarm(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = limited_store(tmp_path, max_messages=100)
+    alarms: list[str] = []
+    readings: list[str] = []
+    for i in range(300):
+        at = T0 + timedelta(seconds=i)
+        env = envelope(at, fire=i % 3 == 0)
+        (alarms if i % 3 == 0 else readings).append(env.message_id)
+        store.put(env, OutboxLane.ALARM if i % 3 == 0 else OutboxLane.TELEMETRY)
+    depth = store.depth()
+    assert depth[OutboxLane.ALARM] == 100  # all 100 alarms kept
+    assert depth[OutboxLane.TELEMETRY] == 0
+    assert store.counters() == {"shed.full": 200}
+    # past the bound with alarms only: nothing is dropped, and it says so
+    store.put(envelope(T0 + timedelta(hours=1), fire=True), OutboxLane.ALARM)
+    assert store.depth()[OutboxLane.ALARM] == 101
+    assert "all are alarms: none is dropped" in caplog.text
+    assert "dropped the 1 oldest telemetry messages" in caplog.text
+    due = [i.message_id for i in store.due(T0 + timedelta(hours=2), 1000)]
+    assert due[:100] == alarms
+    store.close()
+
+
+def test_shedding_keeps_the_newest_telemetry(tmp_path: Path) -> None:
+    store = limited_store(tmp_path, max_messages=100)
+    ids = []
+    for i in range(150):
+        env = envelope(T0 + timedelta(seconds=i))
+        ids.append(env.message_id)
+        store.put(env, OutboxLane.TELEMETRY)
+    assert [i.message_id for i in store.due(T0 + timedelta(hours=1), 1000)] == ids[50:]
+    store.close()
+
+
+def test_the_byte_bound_sheds_too(tmp_path: Path) -> None:
+    store = limited_store(tmp_path, max_bytes=64 * 1024)
+    for i in range(500):
+        store.put(envelope(T0 + timedelta(seconds=i)), OutboxLane.TELEMETRY)
+    _, size, _ = store.lane_stats()[OutboxLane.TELEMETRY]
+    assert size <= 64 * 1024
+    assert store.counters()["shed.full"] > 0
+    store.close()
+    reopened = limited_store(tmp_path, max_bytes=64 * 1024)  # totals are recounted on open
+    assert reopened._bytes == size
+    reopened.close()
+
+
+def test_old_telemetry_is_pruned_by_age_but_alarms_stay(tmp_path: Path) -> None:
+    store = limited_store(tmp_path, telemetry_max_age_h=1)
+    store.put(envelope(T0), OutboxLane.TELEMETRY)
+    store.put(envelope(T0, fire=True), OutboxLane.ALARM)
+    fresh = envelope(T0 + timedelta(minutes=90))
+    store.put(fresh, OutboxLane.TELEMETRY)
+    assert store.prune_aged(T0 + timedelta(minutes=100)) == 1
+    assert store.depth() == {OutboxLane.ALARM: 1, OutboxLane.TELEMETRY: 1}
+    assert store.counters() == {"shed.age": 1}
+    store.close()
+
+
+def test_lane_order_is_the_order_stored_even_within_one_millisecond(store: OutboxStore) -> None:
+    envs = [envelope(T0, fire=True) for _ in range(50)]  # same ms: ULIDs sort randomly
+    for env in envs:
+        store.put(env, OutboxLane.ALARM)
+    assert [i.message_id for i in store.due(T0, 100)] == [e.message_id for e in envs]
+
+
+def test_in_flight_telemetry_is_capped_but_alarms_never(store: OutboxStore) -> None:
+    for i in range(10):
+        store.put(envelope(T0 + timedelta(milliseconds=i)), OutboxLane.TELEMETRY)
+    store.put(envelope(T0, fire=True), OutboxLane.ALARM)
+    first = store.due(T0, 100, max_telemetry=3)
+    assert [i.lane for i in first] == [OutboxLane.ALARM] + [OutboxLane.TELEMETRY] * 3
+    store.mark_sent([i.message_id for i in first], T0)
+    assert store.in_flight(T0) == 3
+    assert store.in_flight(T0, OutboxLane.ALARM) == 1
+    assert store.due(T0, 100, max_telemetry=0) == []
+
+
+def test_after_a_reconnect_everything_unacked_is_due_again_in_order(store: OutboxStore) -> None:
+    envs = [envelope(T0 + timedelta(seconds=i), fire=True) for i in range(5)]
+    for env in envs:
+        store.put(env, OutboxLane.ALARM)
+    store.mark_sent([e.message_id for e in envs[:3]], T0)
+    assert [i.message_id for i in store.due(T0, 10)] == [e.message_id for e in envs[3:]]
+    assert store.requeue_unacked() == 3
+    assert [i.message_id for i in store.due(T0, 10)] == [e.message_id for e in envs]
+
+
+def test_malformed_payloads_are_kept_bounded_and_counted(store: OutboxStore) -> None:
+    bad = [
+        MalformedPayload(T0, "wristband/b1/status", f"{i}".encode(), "not JSON", "wristband")
+        for i in range(KEEP_MALFORMED_ROWS + 5)
+    ]
+    store.put_with_state([], [], bad)
+    kept = store.malformed(limit=1000)
+    assert len(kept) == KEEP_MALFORMED_ROWS
+    assert kept[0].payload == f"{KEEP_MALFORMED_ROWS + 4}".encode()
+    assert store.counters() == {"malformed.wristband": KEEP_MALFORMED_ROWS + 5}
+
+
+def test_alarms_commit_with_full_sync_and_telemetry_with_normal(store: OutboxStore) -> None:
+    def sync() -> int:
+        return int(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+
+    store.put(envelope(T0), OutboxLane.TELEMETRY)
+    assert sync() == 1  # NORMAL
+    store.put(envelope(T0, fire=True), OutboxLane.ALARM)
+    assert sync() == 2  # FULL
+    store.put_with_state([], [("edge.fire/v1", {}, T0)])
+    assert sync() == 2
+
+
+def test_several_detector_states_land_with_their_events(store: OutboxStore) -> None:
+    store.put_with_state(
+        [(envelope(T0, fire=True), OutboxLane.ALARM)],
+        [("edge.fire/v1", {"a": 1}, T0), ("edge.fall/v1", {"b": 2}, T0)],
+    )
+    assert store.load_detector_state("edge.fire/v1") == {"a": 1}
+    assert store.load_detector_state("edge.fall/v1") == {"b": 2}
