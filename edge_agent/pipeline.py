@@ -2,7 +2,7 @@
 
 Every reading from every reader (Zigbee2MQTT smoke sensors, wristbands, the serial mattress)
 is shown to every detector of :func:`~edge_agent.detectors.registry.build_detectors`; raw
-mattress blocks also go through a per-bed ``RawMattressProcessor`` (when installed) and the
+mattress blocks also go through a per-bed ``RawMattressProcessor`` and the
 vitals it derives are shown to the detectors too. The same core serves the live agent and
 ``silverguard edge replay``.
 
@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from edge_agent.outbox.store import OutboxLane
 from edge_agent.readers.base import DeviceUpdate, MalformedPayload
 from edge_agent.readers.wristband import WristbandReader
 from edge_agent.readers.zigbee2mqtt import AvailabilityUpdate, SmokeStateUpdate, Z2mSmokeReader
+from edge_agent.signal.bcg import RawMattressProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -124,14 +124,9 @@ def _availability(
     return [Detection(event, device_id) for event in detector.availability(device_id, online, now)]
 
 
-def default_raw_processor_factory() -> RawProcessorFactory | None:
-    """``RawMattressProcessor`` from ``edge_agent.signal.bcg`` once that module is installed."""
-    try:
-        module = importlib.import_module("edge_agent.signal.bcg")
-    except ImportError:
-        return None
-    factory: RawProcessorFactory | None = getattr(module, "RawMattressProcessor", None)
-    return factory
+def default_raw_processor_factory() -> RawProcessorFactory:
+    """Per bed, a :class:`~edge_agent.signal.bcg.RawMattressProcessor` at the block's rate."""
+    return RawMattressProcessor
 
 
 class EdgePipeline:
