@@ -34,6 +34,7 @@ from contracts.events import (
 )
 from contracts.ids import message_id_time, new_message_id
 from contracts.readings import (
+    HomeSensorReading,
     MattressRawBlock,
     MattressVitals,
     SmokeReading,
@@ -61,6 +62,7 @@ __all__ = [
     "GatewayState",
     "GatewayStatusBody",
     "GatewayTopic",
+    "HomeSensorReading",
     "MattressRawBlock",
     "MattressVitals",
     "PayloadValidationError",

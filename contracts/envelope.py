@@ -27,6 +27,7 @@ from contracts.errors import PayloadValidationError
 from contracts.events import EventBody
 from contracts.ids import Identifier, MessageId, new_message_id
 from contracts.readings import (
+    HomeSensorReading,
     MattressRawBlock,
     MattressVitals,
     SmokeReading,
@@ -58,6 +59,7 @@ Body = Annotated[
     | MattressRawBlock
     | WristbandAccelBlock
     | WristbandStatus
+    | HomeSensorReading
     | GatewayStatusBody,
     Field(discriminator="kind"),
 ]

@@ -98,7 +98,39 @@ class WristbandStatus(ContractModel):
     )
 
 
+class HomeSensorKind(StrEnum):
+    """What an ambient binary sensor in the home watches (each change is a sign of life)."""
+
+    MOTION = "motion"
+    """A passive-infrared motion sensor (occupancy)."""
+    CONTACT = "contact"
+    """A door or drawer contact inside the home (fridge, cupboard, cabinet)."""
+    ENTRANCE = "entrance"
+    """The home's entrance door contact: the resident may have gone out."""
+    FLUSH = "flush"
+    """A toilet flush sensor."""
+    APPLIANCE = "appliance"
+    """An appliance's power switching (kettle, microwave, toaster)."""
+    SEAT = "seat"
+    """A chair or sofa pressure mat: the resident is sitting (resting, present)."""
+
+
+class HomeSensorReading(ContractModel):
+    """An ambient binary sensor's state (PIR, contact, flush, appliance, seat pressure), as
+    Zigbee2MQTT reports it; ``active`` is occupancy / open / flushing / on / occupied."""
+
+    kind: Literal["reading.home_sensor"] = "reading.home_sensor"
+    sensor: HomeSensorKind
+    active: bool
+    battery_pct: float | None = Field(default=None, ge=0, le=100)
+
+
 DeviceReading = (
-    SmokeReading | MattressVitals | MattressRawBlock | WristbandAccelBlock | WristbandStatus
+    SmokeReading
+    | MattressVitals
+    | MattressRawBlock
+    | WristbandAccelBlock
+    | WristbandStatus
+    | HomeSensorReading
 )
 """Any reading from a home device (what detectors observe)."""

@@ -3,19 +3,26 @@
 Example:
     >>> from edge_agent.detectors.settings import DetectionSettings
     >>> [d.name for d in build_detectors(DetectionSettings())]
-    ['edge.fire/v1']
+    ['edge.fire/v1', 'edge.bed_exit/v1', 'edge.routine/v1', 'edge.wandering/v1']
 """
 
 from __future__ import annotations
 
 from edge_agent.detectors.base import Detector
+from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.fire import FireDetector
+from edge_agent.detectors.routine import RoutineDetector
 from edge_agent.detectors.settings import DetectionSettings
+from edge_agent.detectors.wandering import WanderingDetector
 
 __all__ = ["build_detectors"]
 
 
 def build_detectors(settings: DetectionSettings) -> list[Detector]:
     """A fresh instance of every detector, in the order the pipeline shows them readings."""
-    del settings  # each detector family reads its own sub-model once it has one
-    return [FireDetector()]
+    return [
+        FireDetector(),
+        BedExitDetector(settings.routine),
+        RoutineDetector(settings.routine),
+        WanderingDetector(settings.routine),
+    ]

@@ -17,7 +17,11 @@ from edge_agent.detectors.contract import (
     Step,
     check_detector_contract,
 )
+from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.fire import FireDetector
+from edge_agent.detectors.routine import RoutineDetector
+from edge_agent.detectors.wandering import WanderingDetector
+from tests.edge_agent.detectors import routine_streams as rs
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -38,6 +42,9 @@ def fire_stream() -> list[Step]:
 
 CASES: dict[str, tuple[Callable[[], Detector], Callable[[], Sequence[Step]]]] = {
     "fire": (FireDetector, fire_stream),
+    "bed_exit": (lambda: BedExitDetector(rs.utc_settings()), rs.bed_exit_contract_stream),
+    "routine": (lambda: RoutineDetector(rs.utc_settings()), rs.routine_contract_stream),
+    "wandering": (lambda: WanderingDetector(rs.utc_settings()), rs.wandering_contract_stream),
 }
 
 

@@ -1,0 +1,164 @@
+"""Possible wandering (走失): a night exit, the wristband out of the gateway's reach, no return.
+
+An exit from bed inside the night window (see :mod:`edge_agent.detectors.bed_exit`) is
+watched; ``tick(now)`` raises ``possible_wandering`` once the resident has been out of bed for
+``limit_min`` and the wristband is out of reach right now: no reading for ``link_lost_s``, or
+its last signal strength at the gateway at or below ``weak_rssi_dbm``. A wristband never heard
+tells nothing, so it never raises this. The resident's dementia flag (setting
+``wandering.dementia``) raises the severity from the taxonomy's ``high`` to ``critical``
+(``EventBody.of`` takes a severity; the taxonomy fixes only class and dimension) and is
+stated in the evidence. Back in bed, or the wristband back in reach with a good signal,
+clears it. The day of an alert is not learned.
+
+Example:
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from contracts.readings import MattressVitals, WristbandStatus
+    >>> from edge_agent.portrait.settings import PortraitSettings, RoutineSettings
+    >>> d = WanderingDetector(RoutineSettings(portrait=PortraitSettings(timezone="UTC"),
+    ...                                       wandering={"dementia": True}))
+    >>> t0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    >>> _ = d.observe("mat-1", MattressVitals(in_bed=True), t0)
+    >>> _ = d.observe("band-1", WristbandStatus(rssi_dbm=-60), t0)
+    >>> _ = d.observe("mat-1", MattressVitals(in_bed=False), t0 + timedelta(hours=1))
+    >>> _ = d.observe("band-1", WristbandStatus(rssi_dbm=-95), t0 + timedelta(hours=1, minutes=9))
+    >>> [(x.event.severity.value, x.event.evidence.summary)
+    ...  for x in d.tick(t0 + timedelta(hours=1, minutes=10))]
+    [('critical', 'out of bed 10 min since 02:00 and wristband signal weak (-95 dBm); dementia')]
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from contracts.events import EventBody, EventStatus, EventType, Evidence, Severity
+from contracts.readings import DeviceReading
+from edge_agent.detectors.base import Detection
+from edge_agent.detectors.bed_exit import in_night_window
+from edge_agent.errors import DetectorStateError
+from edge_agent.portrait.daytime import opt_time
+from edge_agent.portrait.settings import RoutineSettings
+from edge_agent.portrait.tracker import PortraitTracker
+
+__all__ = ["WanderingDetector"]
+
+DETECTOR_NAME = "edge.wandering/v1"
+SNAPSHOT_VERSION = 1
+
+
+class WanderingDetector:
+    """Raises ``possible_wandering`` for a night exit with the wristband out of reach."""
+
+    name = DETECTOR_NAME
+
+    def __init__(self, settings: RoutineSettings | None = None) -> None:
+        """Use ``settings`` (defaults if omitted)."""
+        self._settings = settings or RoutineSettings()
+        self._tracker = PortraitTracker(self._settings.portrait)
+        self._exit_at: datetime | None = None
+        self._seen_exit: datetime | None = None
+        self._alerted = False
+
+    def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
+        """Take one reading; a return to bed or to reach clears an alert at once."""
+        self._tracker.observe(reading, now, device_id)
+        return self._update(now)
+
+    def tick(self, now: datetime) -> list[Detection]:
+        """Raise once the exit has lasted ``limit_min`` with the wristband out of reach."""
+        self._tracker.advance(now)
+        return self._update(now)
+
+    def _out_of_reach(self, now: datetime) -> str | None:
+        t = self._tracker
+        silent = t.wristband_silent_for(now)
+        s = self._settings.wandering
+        if silent is None:
+            return None
+        if silent > timedelta(seconds=s.link_lost_s):
+            return f"wristband not heard for {silent.total_seconds() / 60:.0f} min"
+        if t.wristband_rssi_dbm is not None and t.wristband_rssi_dbm <= s.weak_rssi_dbm:
+            return f"wristband signal weak ({t.wristband_rssi_dbm:.0f} dBm)"
+        return None
+
+    def _update(self, now: datetime) -> list[Detection]:
+        t = self._tracker
+        reach = self._out_of_reach(now)
+        if self._alerted and (t.in_bed or reach is None):
+            self._alerted = False
+            self._exit_at = None
+            why = "back in bed" if t.in_bed else "wristband back in reach"
+            event = EventBody.of(
+                EventType.POSSIBLE_WANDERING,
+                Evidence(summary=f"{why}", values={"back_in_bed": bool(t.in_bed)}),
+                status=EventStatus.CLEARED,
+                detector=DETECTOR_NAME,
+            )
+            return [Detection(event)]
+        if t.in_bed:
+            self._exit_at = None
+            return []
+        exit_at = t.bed_changed_at
+        if t.in_bed is False and exit_at is not None and exit_at != self._seen_exit:
+            self._seen_exit = exit_at
+            self._exit_at = exit_at if in_night_window(t, self._settings, exit_at) else None
+        if self._exit_at is None or self._alerted or reach is None:
+            return []
+        out = now - self._exit_at
+        if out < timedelta(minutes=self._settings.wandering.limit_min):
+            return []
+        self._alerted = True
+        t.flag_today()
+        dementia = self._settings.wandering.dementia
+        at = t.clock.clock_text(t.clock.minute_of_day(self._exit_at))
+        out_min = out.total_seconds() / 60
+        values: dict[str, float | int | bool | str] = {
+            "out_of_bed_min": round(out_min, 1),
+            "exit_at_local": at,
+            "dementia": dementia,
+        }
+        silent = t.wristband_silent_for(now)
+        if silent is not None:
+            values["wristband_silent_s"] = round(silent.total_seconds(), 1)
+        if t.wristband_rssi_dbm is not None:
+            values["wristband_rssi_dbm"] = t.wristband_rssi_dbm
+        door = t.last_home_activity if t.away else None
+        if door is not None and door > self._exit_at:
+            values["entrance_at_local"] = t.clock.clock_text(t.clock.minute_of_day(door))
+            reach += f"; entrance door at {values['entrance_at_local']}"
+        event = EventBody.of(
+            EventType.POSSIBLE_WANDERING,
+            Evidence(
+                summary=f"out of bed {out_min:.0f} min since {at} and {reach}"
+                + ("; dementia" if dementia else ""),
+                values=values,
+            ),
+            severity=Severity.CRITICAL if dementia else None,
+            detector=DETECTOR_NAME,
+        )
+        return [Detection(event)]
+
+    def snapshot(self) -> dict[str, object]:
+        """The whole state as JSON-ready data."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "tracker": self._tracker.snapshot(),
+            "exit_at": self._exit_at.isoformat() if self._exit_at else None,
+            "seen_exit": self._seen_exit.isoformat() if self._seen_exit else None,
+            "alerted": self._alerted,
+        }
+
+    def restore(self, snapshot: dict[str, object]) -> None:
+        """Resume from :meth:`snapshot` (raises ``DetectorStateError`` if unusable)."""
+        tracker = snapshot.get("tracker")
+        if snapshot.get("version") != SNAPSHOT_VERSION or not isinstance(tracker, dict):
+            raise DetectorStateError(
+                f"wandering snapshot has version {snapshot.get('version')!r}, expected "
+                f"{SNAPSHOT_VERSION}: it will start from a blank state"
+            )
+        self._tracker.restore(tracker)
+        try:
+            self._exit_at = opt_time(snapshot["exit_at"])
+            self._seen_exit = opt_time(snapshot["seen_exit"])
+            self._alerted = bool(snapshot["alerted"])
+        except (KeyError, ValueError) as exc:
+            raise DetectorStateError(f"wandering snapshot is damaged: {exc}") from exc
