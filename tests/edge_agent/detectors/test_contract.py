@@ -12,12 +12,12 @@ import pytest
 
 from contracts.readings import SmokeReading
 from edge_agent.detectors.base import Detector
+from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.contract import (
     ContractViolationError,
     Step,
     check_detector_contract,
 )
-from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.fire import FireDetector
 from edge_agent.detectors.routine import RoutineDetector
 from edge_agent.detectors.wandering import WanderingDetector
