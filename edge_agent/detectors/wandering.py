@@ -121,7 +121,7 @@ class WanderingDetector:
             values["wristband_silent_s"] = round(silent.total_seconds(), 1)
         if t.wristband_rssi_dbm is not None:
             values["wristband_rssi_dbm"] = t.wristband_rssi_dbm
-        door = t.last_home_activity if t.away else None
+        door = t.last_entrance
         if door is not None and door > self._exit_at:
             values["entrance_at_local"] = t.clock.clock_text(t.clock.minute_of_day(door))
             reach += f"; entrance door at {values['entrance_at_local']}"

@@ -58,6 +58,7 @@ _TIME_FIELDS = (
     "candidate_since",
     "last_activity",
     "last_home_activity",
+    "last_entrance",
     "wristband_seen",
     "wristband_moved",
 )
@@ -100,6 +101,8 @@ class PortraitTracker:
         self.away = False
         self.last_activity: datetime | None = None
         self.last_home_activity: datetime | None = None
+        """Last sign of life from a home sensor other than the entrance door."""
+        self.last_entrance: datetime | None = None
         self.wristband_seen: datetime | None = None
         self.wristband_moved: datetime | None = None
         self.wristband_rssi_dbm: float | None = None
@@ -190,8 +193,11 @@ class PortraitTracker:
         self._day(at).bed(self._minute(at), in_bed)
 
     def _home_sensor(self, device_id: str, reading: HomeSensorReading, now: datetime) -> None:
-        self._life(now, home=True)
-        self.away = reading.sensor is HomeSensorKind.ENTRANCE
+        entrance = reading.sensor is HomeSensorKind.ENTRANCE
+        self._life(now, home=not entrance)
+        self.away = entrance
+        if entrance:
+            self.last_entrance = now
         if reading.sensor is HomeSensorKind.SEAT:
             self.seats[device_id] = reading.active
 
