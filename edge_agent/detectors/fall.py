@@ -1,0 +1,381 @@
+"""Falls from the wrist accelerometer, with an "I'm OK" cancel window: a pure detector.
+
+How a fall is decided, per wristband:
+    1. Samples are placed on the gateway's clock: a block received at ``now`` ends at ``now``
+       (``t_offsets_s`` give the spacing; they may be irregular or bursty, no rate is assumed).
+    2. An *impact* is a sample of at least ``min_peak_g`` that is the largest within ±1 s.
+       Once 2.5 s of data after it are in (or the band has gone quiet for ``stale_after_s``
+       and at least 1 s is there), its features are measured
+       (:mod:`~edge_agent.detectors.fall_features`: peak g, jerk, free fall, orientation
+       change, stillness after, movement before) and weighed by the fall model
+       (:mod:`~edge_agent.detectors.fall_model`, trained leave-subjects-out on WEDA-FALL).
+    3. The band's own fall flag (``WristbandStatus.band_fall_flag``) is one more piece of
+       evidence: within ±10 s of an impact it lowers the decision probability to
+       ``band_flag_threshold``; from a band that streams no accelerometer data it is taken on
+       its own.
+    4. Corroboration: an impact while a mattress showed the resident in bed (present since
+       before the impact, fresh within ``mattress_fresh_s``, and still in bed at decision
+       time) is not a fall (an arm hitting the bed frame).
+    5. A suspected fall is *held* for ``cancel_window_s``: the first press of the band's
+       button inside that window is "I'm OK" and cancels it (nothing is sent). Otherwise, at
+       the end of the window, ``fall`` is raised (critical) with its evidence. There is no
+       automatic clear: a care worker closes the incident.
+
+The button is also the SOS button; :class:`~edge_agent.detectors.sos.SosDetector` asks
+:meth:`FallDetector.takes_as_im_ok` so that the one press consumed as "I'm OK" is not also an
+SOS, while any other press (a second one, one held for 3 s, one outside a window) is.
+
+Example:
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from contracts.readings import WristbandAccelBlock, WristbandStatus
+    >>> from edge_agent.detectors.fall_features import GRAVITY_M_S2 as G
+    >>> t0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    >>> def block(x, y, z):
+    ...     n = len(x)
+    ...     return WristbandAccelBlock(sample_rate_hz=25, t_offsets_s=[i / 25 for i in
+    ...         range(n)], x_m_s2=x, y_m_s2=y, z_m_s2=z)
+    >>> d = FallDetector()
+    >>> upright, lying = block([0.0] * 25, [0.0] * 25, [G] * 25), block([G] * 25, [0.0] * 25,
+    ...                                                                [0.0] * 25)
+    >>> impact = block([0.0] * 12 + [50.0] + [G] * 12, [0.0] * 25, [G] * 12 + [20.0]
+    ...                + [0.0] * 12)
+    >>> out = []
+    >>> for s, b in enumerate([upright] * 4 + [impact] + [lying] * 4):
+    ...     out += d.observe("band-1", b, t0 + timedelta(seconds=s + 1))
+    >>> out, d.pending_fall("band-1")    # held: the resident may still press "I'm OK"
+    ([], True)
+    >>> [(x.event.type.value, x.event.evidence.values["peak_g"])
+    ...  for x in d.tick(t0 + timedelta(seconds=45))]
+    [('fall', 5.6)]
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from pydantic import Field
+
+from contracts.config import ConfigModel
+from contracts.events import EventBody, EventType, Evidence
+from contracts.readings import DeviceReading, MattressVitals, WristbandAccelBlock, WristbandStatus
+from edge_agent.detectors.base import Detection
+from edge_agent.detectors.fall_coefficients import MODEL
+from edge_agent.detectors.fall_features import (
+    GRAVITY_M_S2,
+    MIN_POST_DATA_S,
+    POST_WINDOW_S,
+    PRE_WINDOW_S,
+    ImpactFeatures,
+    impact_candidates,
+    impact_features,
+)
+from edge_agent.detectors.fall_model import FallModel
+from edge_agent.detectors.fall_state import BandState, BedState, PendingFall, dump, load
+
+__all__ = ["DETECTOR_NAME", "FallDetector", "FallSettings"]
+
+DETECTOR_NAME = "edge.fall/v1"
+BUFFER_S = -PRE_WINDOW_S[0] + POST_WINDOW_S[1] + 10.0
+STILL_TOLERANCE_G = 0.25
+BAND_FLAG_NEAR_S = 10.0
+IM_OK_MEMORY_S = 600.0
+
+log = logging.getLogger(__name__)
+
+
+class FallSettings(ConfigModel):
+    """Fall detection settings (the ``detection.fall`` block)."""
+
+    cancel_window_s: float = Field(default=30.0, ge=0, le=300)
+    """How long a suspected fall is held for an "I'm OK" press before it is raised."""
+    min_peak_g: float = Field(default=2.0, ge=1.2, le=16)
+    """The smallest acceleration peak examined as an impact (falls here peak at 3.8–7 g)."""
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+    """Fall probability from which an impact is suspected (default: the model's own)."""
+    band_flag_threshold: float = Field(default=0.2, gt=0, lt=1)
+    """The lower probability that suffices when the band itself flagged a fall."""
+    band_flag_alone_after_s: float = Field(default=30.0, gt=0)
+    """A band flag is taken on its own when no accelerometer data came for this long."""
+    refractory_s: float = Field(default=10.0, ge=0)
+    """Impacts this soon after a suspected one belong to the same fall."""
+    stale_after_s: float = Field(default=3.0, gt=0)
+    """A band silent this long is judged on the data it sent (at least 1 s after impact)."""
+    mattress_fresh_s: float = Field(default=10.0, gt=0)
+    """A mattress reading older than this at the impact does not count as in bed."""
+
+
+@dataclass(slots=True)
+class _Decision:
+    probability: float
+    features: ImpactFeatures
+
+
+class FallDetector:
+    """Raises ``fall`` from wrist impacts followed by stillness and a turned wrist."""
+
+    name = DETECTOR_NAME
+
+    def __init__(self, settings: FallSettings | None = None, model: FallModel | None = None):
+        """``model`` defaults to the committed coefficients (fall_coefficients.py)."""
+        self._settings = settings or FallSettings()
+        self._model = model or FallModel.from_dict(MODEL)
+        self._threshold = self._settings.threshold or self._model.threshold
+        self._bands: dict[str, BandState] = {}
+        self._beds: dict[str, BedState] = {}
+
+    # -- Detector protocol -------------------------------------------------------------
+
+    def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
+        """Take accelerometer blocks, band status (button, fall flag) and mattress presence."""
+        now_s = now.timestamp()
+        if isinstance(reading, MattressVitals):
+            self._observe_bed(device_id, reading, now_s)
+            return []
+        if isinstance(reading, WristbandAccelBlock):
+            band = self._bands.setdefault(device_id, BandState())
+            self._append(band, reading, now_s)
+            self._advance(device_id, band, now_s)
+            return self._expire(device_id, band, now_s)
+        if isinstance(reading, WristbandStatus):
+            band = self._bands.setdefault(device_id, BandState())
+            self._status(device_id, band, reading, now_s)
+            return self._expire(device_id, band, now_s)
+        return []
+
+    def tick(self, now: datetime) -> list[Detection]:
+        """Judge impacts of bands that went quiet; raise falls whose cancel window ended."""
+        now_s = now.timestamp()
+        out: list[Detection] = []
+        for device_id, band in sorted(self._bands.items()):
+            self._advance(device_id, band, now_s)
+            out.extend(self._expire(device_id, band, now_s))
+            band.im_ok_presses = [p for p in band.im_ok_presses if now_s - p <= IM_OK_MEMORY_S]
+        return out
+
+    def snapshot(self) -> dict[str, object]:
+        """The whole state as JSON-ready data."""
+        return dump(self._bands, self._beds)
+
+    def restore(self, snapshot: dict[str, object]) -> None:
+        """Replace the state with a :meth:`snapshot` (raises DetectorStateError)."""
+        self._bands, self._beds = load(snapshot)
+
+    # -- queries used by the SOS detector and the evaluation ---------------------------
+
+    def pending_fall(self, device_id: str) -> bool:
+        """Whether a suspected fall of this band is being held for "I'm OK"."""
+        band = self._bands.get(device_id)
+        return band is not None and band.pending is not None
+
+    def takes_as_im_ok(self, device_id: str, at: datetime) -> bool:
+        """Whether a button press of this band at ``at`` is (or was) taken as "I'm OK".
+
+        True for a press inside a pending cancel window and for the press that cancelled
+        one, whichever of the two detectors saw the press first.
+        """
+        band = self._bands.get(device_id)
+        if band is None:
+            return False
+        at_s = at.timestamp()
+        if at_s in band.im_ok_presses:
+            return True
+        p = band.pending
+        return p is not None and p.suspected_at <= at_s <= p.deadline
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _observe_bed(self, device_id: str, reading: MattressVitals, now_s: float) -> None:
+        bed = self._beds.setdefault(device_id, BedState())
+        if reading.in_bed and not bed.in_bed:
+            bed.in_bed_since = now_s
+        bed.in_bed = reading.in_bed
+        bed.seen_at = now_s
+
+    def _append(self, band: BandState, block: WristbandAccelBlock, now_s: float) -> None:
+        last_offset = block.t_offsets_s[-1]
+        start = len(band.t)
+        for off, x, y, z in zip(
+            block.t_offsets_s, block.x_m_s2, block.y_m_s2, block.z_m_s2, strict=True
+        ):
+            t = now_s - (last_offset - off)
+            if band.t and t < band.t[-1]:
+                continue  # overlaps what we already have (clock jitter): keep the first copy
+            band.t.append(t)
+            band.xyz.append([x, y, z])
+        band.last_arrival = now_s
+        for t, (x, y, z) in zip(band.t[start:], band.xyz[start:], strict=True):
+            if abs((x * x + y * y + z * z) ** 0.5 / GRAVITY_M_S2 - 1.0) > STILL_TOLERANCE_G:
+                band.moved_at = t
+        keep_from = band.t[-1] - BUFFER_S if band.t else 0.0
+        cut = int(np.searchsorted(band.t, keep_from, side="left"))
+        if cut:
+            del band.t[:cut]
+            del band.xyz[:cut]
+
+    def _advance(self, device_id: str, band: BandState, now_s: float) -> None:
+        if not band.t or band.last_arrival is None:
+            return
+        latest = band.t[-1]
+        stale = now_s - band.last_arrival >= self._settings.stale_after_s
+        ready = latest - (MIN_POST_DATA_S if stale else POST_WINDOW_S[1])
+        if band.scanned_until is not None and ready <= band.scanned_until:
+            return
+        t = np.asarray(band.t, dtype=np.float64)
+        xyz = np.asarray(band.xyz, dtype=np.float64)
+        for i in impact_candidates(t, xyz, min_peak_g=self._settings.min_peak_g):
+            ti = float(t[i])
+            if ti > ready:
+                break
+            if band.scanned_until is not None and ti <= band.scanned_until:
+                continue
+            if band.pending is not None or ti < band.quiet_until:
+                continue
+            features = impact_features(t, xyz, ti)
+            if features is None:
+                continue
+            decision = _Decision(self._model.probability(features.model_inputs()), features)
+            self._judge(device_id, band, ti, decision, now_s)
+        band.scanned_until = ready
+
+    def _judge(
+        self, device_id: str, band: BandState, ti: float, decision: _Decision, now_s: float
+    ) -> None:
+        flagged = band.band_flag_at is not None and abs(band.band_flag_at - ti) <= (
+            BAND_FLAG_NEAR_S
+        )
+        threshold = self._settings.band_flag_threshold if flagged else self._threshold
+        band.recent = [ti, decision.probability, *decision.features.model_inputs()]
+        band.recent_features = decision.features.as_dict()
+        if decision.probability < threshold:
+            log.debug("impact on %s judged not a fall (p=%.2f)", device_id, decision.probability)
+            return
+        if self._in_bed_at(ti, now_s):
+            log.info("impact on %s while the mattress showed the resident in bed", device_id)
+            band.quiet_until = ti + self._settings.refractory_s
+            return
+        source = "accelerometer+band_flag" if flagged else "accelerometer"
+        self._suspect(device_id, band, ti, decision.probability, band.recent_features, source, now_s)
+
+    def _suspect(
+        self,
+        device_id: str,
+        band: BandState,
+        impact_at: float,
+        probability: float,
+        features: dict[str, float],
+        source: str,
+        now_s: float,
+    ) -> None:
+        band.pending = PendingFall(
+            impact_at=impact_at,
+            suspected_at=now_s,
+            deadline=now_s + self._settings.cancel_window_s,
+            probability=round(probability, 3),
+            features=features,
+            source=source,
+        )
+        band.quiet_until = impact_at + self._settings.refractory_s
+        log.info("suspected fall on %s; holding %.0f s for I'm OK", device_id, self._cancel_s)
+
+    @property
+    def _cancel_s(self) -> float:
+        return self._settings.cancel_window_s
+
+    def _in_bed_at(self, ti: float, now_s: float) -> bool:
+        fresh = self._settings.mattress_fresh_s
+        return any(
+            bed.in_bed
+            and bed.in_bed_since is not None
+            and bed.in_bed_since <= ti
+            and bed.seen_at is not None
+            and bed.seen_at >= min(ti, now_s) - fresh
+            for bed in self._beds.values()
+        )
+
+    def _status(
+        self, device_id: str, band: BandState, reading: WristbandStatus, now_s: float
+    ) -> None:
+        pressed = reading.sos_pressed and not band.sos_pressed
+        band.sos_pressed = reading.sos_pressed
+        if pressed and band.pending is not None and now_s <= band.pending.deadline:
+            log.info("suspected fall on %s cancelled by an I'm OK press", device_id)
+            band.pending = None
+            band.im_ok_presses.append(now_s)
+        flag = reading.band_fall_flag and not band.band_flag
+        band.band_flag = reading.band_fall_flag
+        if not flag:
+            return
+        band.band_flag_at = now_s
+        if band.pending is not None or now_s < band.quiet_until:
+            return
+        silent = band.last_arrival is None or (
+            now_s - band.last_arrival >= self._settings.band_flag_alone_after_s
+        )
+        recent = band.recent
+        if silent:
+            self._suspect(device_id, band, now_s, 1.0, {}, "band_flag", now_s)
+        elif (
+            recent
+            and abs(recent[0] - now_s) <= BAND_FLAG_NEAR_S
+            and recent[1] >= self._settings.band_flag_threshold
+            and not self._in_bed_at(recent[0], now_s)
+        ):
+            self._suspect(
+                device_id,
+                band,
+                recent[0],
+                recent[1],
+                band.recent_features,
+                "accelerometer+band_flag",
+                now_s,
+            )
+
+    def _expire(self, device_id: str, band: BandState, now_s: float) -> list[Detection]:
+        p = band.pending
+        if p is None or now_s < p.deadline:
+            return []
+        band.pending = None
+        still_s = 0.0
+        if band.t:
+            still_s = max(0.0, band.t[-1] - max(band.moved_at or p.impact_at, p.impact_at))
+        return [Detection(_fall_event(p, still_s, self._cancel_s), device_id)]
+
+
+def _clock(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
+
+
+def _fall_event(p: PendingFall, still_s: float, cancel_s: float) -> EventBody:
+    f = p.features
+    if f:
+        how = (
+            f"impact {f['peak_g']:.1f} g, wrist turned {f['orientation_change_deg']:.0f}°, "
+            f"still {still_s:.0f} s after"
+        )
+    else:
+        how = "flagged by the wristband itself (no accelerometer data)"
+    if p.source == "accelerometer+band_flag":
+        how += "; the band flagged a fall too"
+    values: dict[str, float | int | bool | str] = {
+        **f,
+        "stillness_s": round(still_s, 1),
+        "fall_probability": p.probability,
+        "cancel_window_s": cancel_s,
+        "impact_at": datetime.fromtimestamp(p.impact_at, UTC).isoformat(),
+        "suspected_at": datetime.fromtimestamp(p.suspected_at, UTC).isoformat(),
+        "source": p.source,
+        "band_fall_flag": p.source != "accelerometer",
+    }
+    return EventBody.of(
+        EventType.FALL,
+        Evidence(
+            summary=f"suspected fall at {_clock(p.impact_at)} ({how}); no \"I'm OK\" press "
+            f"within {cancel_s:.0f} s",
+            values=values,
+        ),
+        detector=DETECTOR_NAME,
+    )
+
