@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,3 +30,19 @@ def postgres_url() -> Iterator[str]:
     """A SQLAlchemy URL of an empty PostgreSQL database, dropped after the test."""
     with throwaway_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real recordings of ../shared/data (``SILVERGUARD_DATA_DIR`` overrides), looked for
+    beside the checkout and its parents, so a git worktree finds them too; fails loudly."""
+    override = os.environ.get("SILVERGUARD_DATA_DIR")
+    root = Path(__file__).resolve().parents[1]
+    candidates = [Path(override)] if override else [p / "shared" / "data" for p in root.parents]
+    for candidate in candidates:
+        if (candidate / "README.md").is_file():
+            return candidate
+    pytest.fail(
+        f"the shared recordings are not at {candidates[0]}: put them in ../shared/data next to "
+        "the checkout or set SILVERGUARD_DATA_DIR"
+    )

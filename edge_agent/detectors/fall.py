@@ -46,7 +46,7 @@ Example:
     ([], True)
     >>> [(x.event.type.value, x.event.evidence.values["peak_g"])
     ...  for x in d.tick(t0 + timedelta(seconds=45))]
-    [('fall', 5.6)]
+    [('fall', 5.491)]
 """
 
 from __future__ import annotations
@@ -257,12 +257,21 @@ class FallDetector:
             band.quiet_until = ti + self._settings.refractory_s
             return
         source = "accelerometer+band_flag" if flagged else "accelerometer"
-        self._suspect(device_id, band, ti, decision.probability, band.recent_features, source, now_s)
+        self._suspect(
+            device_id,
+            band,
+            impact_at=ti,
+            probability=decision.probability,
+            features=band.recent_features,
+            source=source,
+            now_s=now_s,
+        )
 
     def _suspect(
         self,
         device_id: str,
         band: BandState,
+        *,
         impact_at: float,
         probability: float,
         features: dict[str, float],
@@ -316,7 +325,15 @@ class FallDetector:
         )
         recent = band.recent
         if silent:
-            self._suspect(device_id, band, now_s, 1.0, {}, "band_flag", now_s)
+            self._suspect(
+                device_id,
+                band,
+                impact_at=now_s,
+                probability=1.0,
+                features={},
+                source="band_flag",
+                now_s=now_s,
+            )
         elif (
             recent
             and abs(recent[0] - now_s) <= BAND_FLAG_NEAR_S
@@ -326,11 +343,11 @@ class FallDetector:
             self._suspect(
                 device_id,
                 band,
-                recent[0],
-                recent[1],
-                band.recent_features,
-                "accelerometer+band_flag",
-                now_s,
+                impact_at=recent[0],
+                probability=recent[1],
+                features=band.recent_features,
+                source="accelerometer+band_flag",
+                now_s=now_s,
             )
 
     def _expire(self, device_id: str, band: BandState, now_s: float) -> list[Detection]:
@@ -372,10 +389,9 @@ def _fall_event(p: PendingFall, still_s: float, cancel_s: float) -> EventBody:
     return EventBody.of(
         EventType.FALL,
         Evidence(
-            summary=f"suspected fall at {_clock(p.impact_at)} ({how}); no \"I'm OK\" press "
+            summary=f'suspected fall at {_clock(p.impact_at)} ({how}); no "I\'m OK" press '
             f"within {cancel_s:.0f} s",
             values=values,
         ),
         detector=DETECTOR_NAME,
     )
-

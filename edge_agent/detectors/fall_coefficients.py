@@ -1,7 +1,7 @@
 """Fall model coefficients, written by ``silverguard eval falls-train`` (do not edit).
 
-Trained on WEDA-FALL (Marques & Moreno): 602 recordings (225 falls) of
-subjects U01, U02, U03, U04, U05, U06, U07, U08, U09, U21, U22, U23, U24, U25, U26; L2 = 1.0. Reproduce with
+Trained on WEDA-FALL (Marques & Moreno): 602 recordings (225 falls),
+15 subjects (U01…U26); L2 = 1.0. Reproduce with
 ``silverguard eval falls-train --weda ../shared/data/weda-fall``.
 
 Example:

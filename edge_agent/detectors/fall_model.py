@@ -78,8 +78,11 @@ class FallModel:
             threshold = float(data.get("threshold", 0.5))  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"fall model table is malformed: {exc}") from exc
-        if not len(names) == len(floats["means"]) == len(floats["scales"]) == len(
-            floats["weights"]
+        if (
+            not len(names)
+            == len(floats["means"])
+            == len(floats["scales"])
+            == len(floats["weights"])
         ):
             raise ValueError("fall model table: names, means, scales and weights differ in length")
         return cls(

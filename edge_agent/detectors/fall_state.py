@@ -11,7 +11,9 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
+
+from pydantic import TypeAdapter, ValidationError
 
 from edge_agent.errors import DetectorStateError
 
@@ -82,29 +84,12 @@ def load(snapshot: dict[str, object]) -> tuple[dict[str, BandState], dict[str, B
             f"{SNAPSHOT_VERSION}: it will start from a blank state"
         )
     try:
-        raw_bands = snapshot["bands"]
-        raw_beds = snapshot["beds"]
-        if not isinstance(raw_bands, dict) or not isinstance(raw_beds, dict):
-            raise TypeError("bands and beds must be mappings")
-        bands: dict[str, BandState] = {}
-        for key, raw in raw_bands.items():
-            data = _known(BandState, raw)
-            pending = data.pop("pending", None)
-            band = BandState(**data)
-            if pending is not None:
-                band.pending = PendingFall(**_known(PendingFall, pending))
-            bands[str(key)] = band
-        beds = {str(k): BedState(**_known(BedState, raw)) for k, raw in raw_beds.items()}
-    except (KeyError, TypeError, ValueError) as exc:
+        bands = _BANDS.validate_python(snapshot.get("bands"))
+        beds = _BEDS.validate_python(snapshot.get("beds"))
+    except ValidationError as exc:
         raise DetectorStateError(f"fall detector snapshot is damaged: {exc}") from exc
     return bands, beds
 
 
-def _known(cls: type, raw: object) -> dict[str, object]:
-    if not isinstance(raw, dict):
-        raise TypeError(f"{cls.__name__} entry is not a mapping")
-    names = {f.name for f in fields(cls)}
-    unknown = set(raw) - names
-    if unknown:
-        raise ValueError(f"{cls.__name__} has unknown fields {sorted(unknown)}")
-    return dict(raw)
+_BANDS = TypeAdapter(dict[str, BandState])
+_BEDS = TypeAdapter(dict[str, BedState])

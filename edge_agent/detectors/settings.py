@@ -6,6 +6,8 @@ an installer only writes what differs for this resident.
 Example:
     >>> DetectionSettings.model_validate({}) == DetectionSettings()  # every field has a default
     True
+    >>> DetectionSettings().fall.cancel_window_s
+    30.0
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from contracts.config import ConfigModel
+from edge_agent.detectors.fall import FallSettings
+from edge_agent.detectors.sos import SosSettings
+from edge_agent.detectors.wristband_health import WristbandHealthSettings
 from edge_agent.portrait.settings import RoutineSettings
 
 __all__ = ["DetectionSettings"]
@@ -23,3 +28,9 @@ class DetectionSettings(ConfigModel):
 
     routine: RoutineSettings = Field(default_factory=RoutineSettings)
     """Life portrait, bed exit, wake, inactivity and wandering (edge_agent.portrait)."""
+    fall: FallSettings = Field(default_factory=FallSettings)
+    """Wrist falls: impact model, "I'm OK" cancel window, mattress corroboration."""
+    sos: SosSettings = Field(default_factory=SosSettings)
+    """The SOS button (how long a held "I'm OK" press takes to become an SOS)."""
+    wristband_health: WristbandHealthSettings = Field(default_factory=WristbandHealthSettings)
+    """Off-wrist, low battery and silent-band limits (operator events)."""

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from edge_agent.detectors.fall import FallSettings
+from edge_agent.detectors.fall_coefficients import MODEL
 from edge_agent.detectors.fall_model import FallModel
 from silverguard.evaluation.errors import EvaluationError
+from silverguard.evaluation.falls import evaluate, leave_one_subject_out, result_rows, summarise
+from silverguard.evaluation.falls_data import load_recordings
+from silverguard.evaluation.falls_train import impact_examples, train, write_coefficients
 
 app = typer.Typer(no_args_is_help=True, help="Detector evaluation on real recordings.")
 
@@ -32,6 +39,7 @@ def _subjects(value: str | None) -> set[str] | None:
 
 @app.command("falls")
 def falls(
+    *,
     weda: Annotated[Path, typer.Option(help="The weda-fall directory (F01…, D01…).")],
     subjects: Annotated[
         str | None, typer.Option(help="Only these subjects, e.g. U01,U02,U21 (default all).")
@@ -52,21 +60,12 @@ def falls(
     ] = False,
 ) -> None:
     """Sensitivity, specificity, per-activity confusion and delay of the fall detector."""
-    from edge_agent.detectors.fall_coefficients import MODEL
-    from silverguard.evaluation.falls import (
-        evaluate,
-        leave_one_subject_out,
-        result_rows,
-        summarise,
-    )
-    from silverguard.evaluation.falls_data import load_recordings
-    from silverguard.evaluation.falls_train import impact_examples
-
     if model not in {"loso", "committed"}:
         _fail(f"--model must be 'loso' or 'committed', not {model!r}")
-    settings = FallSettings(cancel_window_s=cancel_window_s)
-    # one line per suspected fall in hundreds of recordings says nothing the figures don't
-    logging.getLogger("edge_agent.detectors.fall").setLevel(logging.WARNING)
+    try:
+        settings = FallSettings(cancel_window_s=cancel_window_s)
+    except ValidationError as exc:
+        _fail(f"--cancel-window-s: {exc.errors()[0]['msg']}")
     try:
         chosen = load_recordings(weda, _subjects(subjects))
         if model == "loso":
@@ -80,9 +79,10 @@ def falls(
                 del subject
                 return committed
 
+        with _quiet("edge_agent.detectors.fall"):
+            results = evaluate(chosen, settings=settings, model_for=model_for)
     except EvaluationError as exc:
         _fail(str(exc))
-    results = evaluate(chosen, settings=settings, model_for=model_for)
     summary = summarise(results) | {
         "model": model,
         "cancel_window_s": cancel_window_s,
@@ -94,6 +94,18 @@ def falls(
         typer.echo(json.dumps(summary, indent=2))
         return
     _print_falls(summary)
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """One log line per suspected fall over hundreds of recordings says nothing new."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _print_falls(s: dict[str, object]) -> None:
@@ -122,15 +134,13 @@ def _print_falls(s: dict[str, object]) -> None:
 
 @app.command("falls-train")
 def falls_train(
+    *,
     weda: Annotated[Path, typer.Option(help="The weda-fall directory (F01…, D01…).")],
     out: Annotated[
         Path, typer.Option(help="Where to write the coefficients table.")
     ] = COEFFICIENTS,
 ) -> None:
     """Train the fall model on every recording in WEDA and write its coefficients table."""
-    from silverguard.evaluation.falls_data import load_recordings
-    from silverguard.evaluation.falls_train import impact_examples, train, write_coefficients
-
     try:
         recordings = load_recordings(weda)
         examples = [e for r in recordings for e in impact_examples(r)]

@@ -34,6 +34,7 @@ from contracts.readings import WristbandAccelBlock
 from edge_agent.detectors.base import Detection, Detector
 from edge_agent.detectors.fall import FallDetector, FallSettings
 from edge_agent.detectors.fall_model import FallModel
+from silverguard.evaluation.errors import EvaluationError
 from silverguard.evaluation.falls_data import WedaRecording
 from silverguard.evaluation.falls_train import WINDOW_MARGIN_S, ImpactExample, train
 
@@ -151,7 +152,13 @@ def leave_one_subject_out(examples: Sequence[ImpactExample]) -> Callable[[str], 
 
     def model_for(subject: str) -> FallModel:
         if subject not in cache:
-            cache[subject] = train([e for e in examples if e.subject != subject])
+            try:
+                cache[subject] = train([e for e in examples if e.subject != subject])
+            except ValueError as exc:
+                raise EvaluationError(
+                    f"cannot train a model without subject {subject}: {exc}; give --weda a "
+                    "directory with falls of other subjects, or use --model committed"
+                ) from exc
         return cache[subject]
 
     return model_for

@@ -97,8 +97,8 @@ def coefficients_source(model: FallModel, recordings: Iterable[WedaRecording]) -
     return (
         '"""Fall model coefficients, written by ``silverguard eval falls-train`` (do not edit).\n'
         "\n"
-        f"Trained on WEDA-FALL (Marques & Moreno): {len(recs)} recordings ({falls} falls) of\n"
-        f"subjects {', '.join(subjects)}; L2 = {L2}. Reproduce with\n"
+        f"Trained on WEDA-FALL (Marques & Moreno): {len(recs)} recordings ({falls} falls),\n"
+        f"{len(subjects)} subjects ({subjects[0]}…{subjects[-1]}); L2 = {L2}. Reproduce with\n"
         "``silverguard eval falls-train --weda ../shared/data/weda-fall``.\n"
         "\n"
         "Example:\n"
