@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -22,6 +20,7 @@ from contracts.signing import (
     SignatureError,
     verify_webhook,
 )
+from silverguard.sinks.http_server import LocalHttpServer
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,7 @@ class WebhookReceiver:
     deliveries: list[ReceivedWebhook] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     hits: dict[str, int] = field(default_factory=dict)
-    _server: uvicorn.Server | None = None
-    _task: asyncio.Task[None] | None = None
+    _server: LocalHttpServer | None = None
 
     async def _hook(self, request: Request) -> JSONResponse:
         body = await request.body()
@@ -95,23 +93,14 @@ class WebhookReceiver:
 
     async def __aenter__(self) -> WebhookReceiver:
         app = Starlette(routes=[Route("/hooks/{name}", self._hook, methods=["POST"])])
-        config = uvicorn.Config(
-            app, host=self.host, port=self.port, log_level="warning", lifespan="off"
-        )
-        self._server = _EmbeddedServer(config)
-        self._task = asyncio.create_task(self._server.serve())
-        async with asyncio.timeout(10):
-            while not self._server.started:
-                if self._task.done():
-                    self._task.result()
-                await asyncio.sleep(0.01)
+        self._server = LocalHttpServer(app, host=self.host, port=self.port)
+        await self._server.__aenter__()
+        self.port = self._server.port
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._server is not None:
+            await self._server.__aexit__(None, None, None)
 
     async def wait_for(self, count: int, timeout_s: float) -> list[ReceivedWebhook]:
         """Wait until at least ``count`` verified deliveries arrived."""
@@ -119,11 +108,3 @@ class WebhookReceiver:
             while len(self.deliveries) < count:
                 await asyncio.sleep(0.02)
         return list(self.deliveries)
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers, for running inside another asyncio program."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Any:
-        yield
