@@ -24,23 +24,35 @@ Example:
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from alerting.channels.contacts import (
+    DingTalkContact,
+    SmsContact,
+    VoiceContact,
+    WebPushContact,
+    WeComContact,
+)
+from alerting.channels.dingtalk.config import DingTalkChannelSettings
 from alerting.channels.email.config import EmailChannelSettings
+from alerting.channels.kinds import ChannelKind
+from alerting.channels.sms.config import SmsChannelSettings
+from alerting.channels.voice.config import VoiceChannelSettings
 from alerting.channels.webhook.config import WebhookChannelSettings
+from alerting.channels.webpush.config import WebPushChannelSettings
+from alerting.channels.wecom.config import WeComChannelSettings
 from contracts.config import ConfigModel, load_yaml_model
 from contracts.ids import Identifier
 
-
-class ChannelKind(StrEnum):
-    """The notification channels the router can deliver through."""
-
-    WEBHOOK = "webhook"
-    EMAIL = "email"
+__all__ = [
+    "AlertingSettings",
+    "ChannelKind",  # defined in alerting.channels.kinds, re-exported for callers
+    "Contact",
+    "load_alerting_settings",
+]
 
 
 class WebhookContact(ConfigModel):
@@ -67,7 +79,16 @@ class EmailContact(ConfigModel):
         return self.address
 
 
-Contact = Annotated[WebhookContact | EmailContact, Field(discriminator="channel")]
+Contact = Annotated[
+    WebhookContact
+    | EmailContact
+    | WebPushContact
+    | DingTalkContact
+    | WeComContact
+    | SmsContact
+    | VoiceContact,
+    Field(discriminator="channel"),
+]
 
 
 class PersonSettings(ConfigModel):
@@ -103,6 +124,23 @@ class ChannelsSettings(ConfigModel):
 
     webhook: WebhookChannelSettings | None = None
     email: EmailChannelSettings | None = None
+    webpush: WebPushChannelSettings | None = None
+    dingtalk: DingTalkChannelSettings | None = None
+    wecom: WeComChannelSettings | None = None
+    sms: SmsChannelSettings | None = None
+    voice: VoiceChannelSettings | None = None
+
+    def http_timeouts(self) -> list[tuple[str, float]]:
+        """(where, timeout_s) of every configured HTTP channel (for the lease check)."""
+        http = {
+            "webhook": self.webhook,
+            "webpush": self.webpush,
+            "dingtalk": self.dingtalk,
+            "wecom": self.wecom,
+            "sms": self.sms,
+            "voice": self.voice,
+        }
+        return [(f"channels.{k}", v.timeout_s) for k, v in http.items() if v is not None]
 
 
 class BackoffSettings(ConfigModel):
@@ -174,11 +212,21 @@ class AlertingSettings(ConfigModel):
             )
         for person in self.people:
             for contact in person.contacts:
-                if getattr(self.channels, contact.channel.value) is None:
+                channel = getattr(self.channels, contact.channel.value)
+                if channel is None:
                     raise ValueError(
                         f"person {person.id!r} has a contact on channel "
                         f"{contact.channel.value} but channels.{contact.channel.value} "
                         "is not configured: add it"
+                    )
+                if (
+                    isinstance(contact, DingTalkContact | WeComContact)
+                    and contact.robot not in channel.robots
+                ):
+                    raise ValueError(
+                        f"person {person.id!r} names robot {contact.robot!r} but "
+                        f"channels.{contact.channel.value}.robots has only "
+                        f"{', '.join(sorted(channel.robots))}: add it or fix the name"
                     )
         return self
 
@@ -189,8 +237,8 @@ class AlertingSettings(ConfigModel):
         worst = []
         if self.channels.email is not None:
             worst.append(("channels.email", self.channels.email.timeout_s * SMTP_STEPS))
-        if self.channels.webhook is not None:
-            worst.append(("channels.webhook", self.channels.webhook.timeout_s * HTTP_PHASES))
+        for where, timeout_s in self.channels.http_timeouts():
+            worst.append((where, timeout_s * HTTP_PHASES))
         for where, seconds in worst:
             if seconds >= self.delivery.claim_lease_s:
                 raise ValueError(

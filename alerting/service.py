@@ -19,8 +19,10 @@ from alerting.api.app import create_app
 from alerting.api.tokens import tokens_from_settings
 from alerting.channels.base import ChannelSender
 from alerting.channels.email.sender import EmailSender
+from alerting.channels.kinds import ChannelKind
+from alerting.channels.registry import build_push_and_telecom_senders
 from alerting.channels.webhook.sender import WebhookSender
-from alerting.config import AlertingSettings, ChannelKind
+from alerting.config import AlertingSettings
 from alerting.dispatch.dispatcher import Dispatcher
 from alerting.errors import AlertingError
 from alerting.feed.poller import FeedPoller
@@ -47,6 +49,7 @@ def build_senders(
         senders[ChannelKind.WEBHOOK.value] = WebhookSender(settings.channels.webhook, client, clock)
     if settings.channels.email is not None:
         senders[ChannelKind.EMAIL.value] = EmailSender(settings.channels.email)
+    senders.update(build_push_and_telecom_senders(settings, client, clock))
     return senders
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.api.pages import confirm_page, message_page
 from alerting.api.tokens import AcceptTokens, InvalidTokenError, tokens_from_settings
+from alerting.channels.voice.callback import voice_router
 from alerting.config import AlertingSettings
 from alerting.errors import StoreError
 from alerting.incidents.accept import AcceptOutcome, AcceptResult, accept_incident, incident_view
@@ -106,6 +107,20 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
         if view is None:
             raise HTTPException(404, f"incident {incident_id} does not exist")
         return view
+
+    if settings.channels.voice is not None:
+
+        def accept_by_voice(token: str) -> bool | None:
+            try:
+                incident_id, person_id = _token_holder(tokens, known_people, token)
+            except HTTPException:
+                return None
+            result = accept_incident(engine, incident_id, person_id, clock.now())
+            return result.outcome in (AcceptOutcome.ACCEPTED, AcceptOutcome.ALREADY_YOURS)
+
+        app.include_router(
+            voice_router(settings.channels.voice, settings.public_base_url, accept_by_voice)
+        )
 
     return app
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import socket
 from collections.abc import Generator
 from types import TracebackType
@@ -25,7 +26,12 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["LocalHttpServer"]
+__all__ = ["LocalHttpServer", "random_credential"]
+
+
+def random_credential() -> str:
+    """A fresh credential for a local emulator (nothing secret is written in the repository)."""
+    return secrets.token_urlsafe(18)
 
 
 class _NoSignalServer(uvicorn.Server):

@@ -1,0 +1,1 @@
+"""DingTalk (钉钉) custom group robot with 加签 signing."""

@@ -1,0 +1,1 @@
+"""SMS through Alibaba Cloud SMS (阿里云短信服务, ``dysmsapi`` SendSms)."""
