@@ -6,7 +6,7 @@ window (e.g. the last 30 s), for ``beds × samples`` at once:
 
 1. **Movement**: the 1–10 Hz signal is cut into 2 s segments; a segment whose standard
    deviation exceeds ``movement_factor`` × the window's quiet level (10th percentile) is
-   movement (a turn in bed swamps the heartbeat). Movement, widened by 0.5 s each side for
+   movement (a turn in bed swamps the heartbeat). Movement, widened by 1 s each side for
    filter ringing, is masked out of both estimates; ``movement_index`` is its share of the
    window.
 2. **Presence**: the median 2 s deviation of the 0.1–10 Hz signal is the bed's signal
@@ -102,15 +102,18 @@ class VitalsBatch:
 
 
 @lru_cache(maxsize=32)
-def _sos(low_hz: float, high_hz: float, rate_hz: float) -> FloatArray:
-    nyquist = rate_hz / 2.0
-    high = min(high_hz, 0.95 * nyquist)
-    sos: FloatArray = signal.butter(2, [low_hz, high], btype="bandpass", fs=rate_hz, output="sos")
+def _sos(low_hz: float, high_hz: float, rate_hz: float, order: int) -> FloatArray:
+    high = min(high_hz, 0.45 * rate_hz)
+    sos: FloatArray = signal.butter(
+        order, [low_hz, high], btype="bandpass", fs=rate_hz, output="sos"
+    )
     return sos
 
 
-def _bandpass(x: FloatArray, low_hz: float, high_hz: float, rate_hz: float) -> FloatArray:
-    out: FloatArray = signal.sosfiltfilt(_sos(low_hz, high_hz, rate_hz), x, axis=-1)
+def _bandpass(
+    x: FloatArray, low_hz: float, high_hz: float, rate_hz: float, order: int = 2
+) -> FloatArray:
+    out: FloatArray = signal.sosfiltfilt(_sos(low_hz, high_hz, rate_hz, order), x, axis=-1)
     return out
 
 
@@ -134,7 +137,7 @@ def _movement(
     per_sample = np.repeat(moving, seg, axis=-1)
     if cut < n:
         per_sample = np.concatenate([per_sample, np.repeat(moving[:, -1:], n - cut, -1)], -1)
-    widened = ndimage.maximum_filter1d(per_sample, size=round(rate_hz) + 1, axis=-1)
+    widened = ndimage.maximum_filter1d(per_sample, size=2 * round(rate_hz) + 1, axis=-1)
     return ~widened, widened.mean(axis=-1), power
 
 
@@ -160,13 +163,15 @@ def estimate_vitals_batch(
             f"need at least 10 s of samples at ≥ 25 Hz, got {x.shape[-1]} at {fs:g} Hz"
         )
     broad = _bandpass(x, 0.1, 10.0, fs)
-    cardiac = _bandpass(x, 1.0, 10.0, fs)
+    cardiac = _bandpass(x, 1.0, 10.0, fs, order=4)  # steep: breathing is far stronger
     valid, movement, power = _movement(broad, cardiac, fs, cfg.movement_factor)
     in_bed = power >= cfg.presence_threshold
 
     step = max(round(fs / 50.0), 1)
     env_rate = fs / step
-    envelope = _bandpass(np.abs(cardiac), 0.5, 5.0, fs)[:, ::step]
+    rectified = np.abs(cardiac)
+    level = np.median(rectified, axis=-1, keepdims=True)
+    envelope = _bandpass(np.where(valid, rectified, level), 0.5, 5.0, fs)[:, ::step]
     env_valid = valid[:, ::step]
     r_hr = masked_autocorr(envelope, env_valid, round(2.0 * env_rate))
     period_hr, heart_periodicity = dominant_period(r_hr, env_rate, 60 / 200, 60 / 35)

@@ -8,7 +8,9 @@ keeps those as ground truth. The synthesis, at ``rate_hz`` (100 Hz like a BCG st
   Gaussian envelope (σ 35 ms, unit amplitude) centred on the J-wave at ``t + j_delay_s``
   (0.2 s, the R-J interval reported for BCG), its delay jittered ±10 ms (σ) and its amplitude
   ±15 % (σ) from beat to beat.
-* **Breathing**: the real respiration signal, resampled, detrended and scaled to a robust
+* **Breathing**: the real respiration signal, resampled, band-passed to 0.05–0.7 Hz (up to
+  42 /min; an impedance RESP channel also carries cardiac artefact, which a mattress does
+  not see as breathing) and scaled to a robust
   amplitude (its 5–95 % range) of ``breath_amplitude`` (2 × the J-wave: the body's pressure
   swing dominates a BCG); it also modulates the heartbeat amplitude by ±20 %, as intrathoracic
   pressure does.
@@ -81,7 +83,7 @@ def synthesize_bcg(
     breath = np.zeros(n)
     if resp is not None and len(resp) > 1:
         raw = np.interp(t, np.arange(len(resp)) / resp_rate_hz, np.asarray(resp, dtype=float))
-        sos = signal.butter(2, [0.05, 1.0], btype="bandpass", fs=rate_hz, output="sos")
+        sos = signal.butter(4, [0.05, 0.7], btype="bandpass", fs=rate_hz, output="sos")
         breath = signal.sosfiltfilt(sos, raw)
         lo, hi = np.percentile(breath, [5, 95])
         breath = breath / max((hi - lo) / 2.0, 1e-12)

@@ -17,14 +17,17 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from edge_agent.detectors.fall import FallSettings
 from edge_agent.detectors.fall_coefficients import MODEL
 from edge_agent.detectors.fall_model import FallModel
+from silverguard.evaluation.datadir import default_data_dir
 from silverguard.evaluation.errors import EvaluationError
 from silverguard.evaluation.falls import evaluate, leave_one_subject_out, result_rows, summarise
 from silverguard.evaluation.falls_data import load_recordings
 from silverguard.evaluation.falls_train import impact_examples, train, write_coefficients
+from silverguard.evaluation.vitals import GOALS, evaluate_record, overall
 
 app = typer.Typer(no_args_is_help=True, help="Detector evaluation on real recordings.")
 
@@ -153,6 +156,113 @@ def falls_train(
     Console().print(
         f"trained on {len(examples)} impacts of {len(recordings)} recordings; wrote {out}"
     )
+
+
+def resolve_record(record: str, data_dir: Path) -> Path:
+    """A record given as a path, or as a bare name looked up in ``DATA_DIR/physionet``."""
+    as_path = Path(record)
+    if as_path.with_suffix(".hea").is_file() or as_path.parent != Path():
+        return as_path
+    if not data_dir.is_dir():
+        raise EvaluationError(
+            f"data folder {data_dir} does not exist: pass --data-dir, or give record paths "
+            "such as ../shared/data/physionet/03700181"
+        )
+    return data_dir / "physionet" / record
+
+
+@app.command("vitals")
+def vitals(
+    records: Annotated[
+        list[str],
+        typer.Argument(
+            help="WFDB records with ECG and RESP, e.g. ../shared/data/physionet/03700181 "
+            "(or a bare name found under DATA_DIR/physionet)."
+        ),
+    ],
+    *,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the recordings are, for bare record names (default: "
+            "../shared/data above the project, or $SILVERGUARD_DATA_DIR)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic noise and movement.")] = 0,
+    start_s: Annotated[float, typer.Option(help="Start this far into each record.")] = 0.0,
+    duration_s: Annotated[
+        float | None, typer.Option(help="Use only this much of each record (default: all).")
+    ] = None,
+) -> None:
+    """Heart and breathing rate from a mattress stream built from real ECG and respiration.
+
+    The stream runs through the edge's own RawMattressProcessor; see
+    silverguard/evaluation/vitals.py for the synthesis and the references.
+    """
+    try:
+        figures = [
+            evaluate_record(
+                resolve_record(r, data_dir or default_data_dir()),
+                seed=seed,
+                start_s=start_s,
+                duration_s=duration_s,
+            )
+            for r in records
+        ]
+    except EvaluationError as exc:
+        _fail(str(exc))
+    result = {
+        "goals": GOALS,
+        "overall": overall(figures),
+        "records": [f.as_dict() for f in figures],
+        "seed": seed,
+    }
+    if json_output:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    table = Table(title="Mattress vitals vs real ECG/respiration")
+    for col in ("record", "beats", "windows", "HR MAE bpm", "HR cov", "RR MAE /min", "RR cov"):
+        table.add_column(col)
+    for f in figures:
+        table.add_row(
+            f.record,
+            f.beat_source,
+            str(f.windows),
+            _fmt(f.hr_mae_bpm),
+            _pct(f.hr_coverage),
+            _fmt(f.rr_mae_br_min),
+            _pct(f.rr_coverage),
+        )
+    o = result["overall"]
+    assert isinstance(o, dict)
+    table.add_row(
+        "all",
+        "",
+        str(sum(f.windows for f in figures)),
+        _fmt(o["hr_mae_bpm"]),
+        _pct(o["hr_coverage"]),
+        _fmt(o["rr_mae_br_min"]),
+        _pct(o["rr_coverage"]),
+    )
+    table.add_row(
+        "goal",
+        "",
+        "",
+        f"≤ {GOALS['hr_mae_bpm']:g}",
+        f"≥ {GOALS['coverage']:.0%}",
+        f"≤ {GOALS['rr_mae_br_min']:g}",
+        f"≥ {GOALS['coverage']:.0%}",
+    )
+    Console().print(table)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
 
 
 def _fail(message: str) -> None:
