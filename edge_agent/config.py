@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from contracts.config import ConfigError, ConfigModel, MqttEndpoint, load_yaml_model
+from contracts.devices.mattress_serial import MattressMode
 from contracts.ids import Identifier
 from edge_agent.detectors.settings import DetectionSettings
 from edge_agent.errors import EdgeConfigError
@@ -24,6 +25,7 @@ from edge_agent.outbox.limits import OutboxLimits
 
 __all__ = [
     "EdgeSettings",
+    "MattressSettings",
     "MqttEndpoint",
     "WristbandSettings",
     "Zigbee2MqttSettings",
@@ -69,6 +71,29 @@ class WristbandSettings(ConfigModel):
         return _check_topic_names(value, "configure the band's bridge to use its id")
 
 
+class MattressSettings(ConfigModel):
+    """The smart mattress on a USB-serial port (see ``contracts.devices.mattress_serial``)."""
+
+    port: str = Field(
+        min_length=1, description="serial device, best a stable /dev/serial/by-id/… link"
+    )
+    baud_rate: int = Field(default=115_200, ge=1200, le=4_000_000)
+    device_id: Identifier
+    mode: MattressMode = Field(
+        description="raw: 100 Hz BCG the agent turns into vitals; vitals: the firmware's own",
+    )
+    reconnect_initial_s: float = Field(default=0.5, gt=0, le=60)
+    reconnect_max_s: float = Field(default=10.0, gt=0, le=600)
+
+    @field_validator("reconnect_max_s")
+    @classmethod
+    def _max_not_below_initial(cls, value: float, info: ValidationInfo) -> float:
+        initial = info.data.get("reconnect_initial_s")
+        if initial is not None and value < initial:
+            raise ValueError("reconnect_max_s must be at least reconnect_initial_s")
+        return value
+
+
 class EdgeSettings(ConfigModel):
     """Everything one home gateway's agent needs."""
 
@@ -80,6 +105,9 @@ class EdgeSettings(ConfigModel):
     cloud_broker: MqttEndpoint
     zigbee2mqtt: Zigbee2MqttSettings = Field(default_factory=Zigbee2MqttSettings)
     wristbands: WristbandSettings = Field(default_factory=WristbandSettings)
+    mattress: MattressSettings | None = Field(
+        default=None, description="the mattress on a serial port; leave out if there is none"
+    )
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
     outbox_path: Path
     ack_timeout_s: float = Field(

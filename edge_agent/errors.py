@@ -17,3 +17,7 @@ class OutboxError(EdgeAgentError):
 
 class DetectorStateError(EdgeAgentError):
     """A saved detector snapshot cannot be restored."""
+
+
+class SerialPortError(EdgeAgentError):
+    """A device's serial port cannot be opened, read or written (unplugged, gone, busy)."""

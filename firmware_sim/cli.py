@@ -6,14 +6,16 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import aiomqtt
 import typer
 from rich.console import Console
 
 from contracts.config import MqttEndpoint, MqttProtocol
+from contracts.devices.mattress_serial import MattressMode
 from firmware_sim.errors import FirmwareSimError
+from firmware_sim.mattress import MattressFirmwareSim
 from firmware_sim.mqtt import sim_client
 from firmware_sim.scenarios import SCENARIOS, ScenarioStep, play_scenario
 from firmware_sim.wristband import WristbandSim, blocks_of, read_accel_csv
@@ -119,6 +121,54 @@ def scenario(
         lambda: play_scenario(chosen, endpoint, time_scale=time_scale, on_step=show),
         f"played {name}",
     )
+
+
+@app.command()
+def mattress(
+    *,
+    mode: Annotated[MattressMode, typer.Option("--mode", help="raw or vitals.")] = (
+        MattressMode.VITALS
+    ),
+    link: Annotated[
+        Path | None,
+        typer.Option("--link", help="Stable symlink to the pty, for the agent's mattress.port."),
+    ] = None,
+    heart_rate: float = typer.Option(62.0, "--heart-rate", min=30, max=240, help="bpm."),
+    resp_rate: float = typer.Option(14.0, "--resp-rate", min=4, max=60, help="Breaths/min."),
+    empty_bed: bool = typer.Option(False, "--empty-bed", help="Nobody in bed."),
+    speed: float = typer.Option(1.0, "--speed", min=0.01, help="Frames this many times faster."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic signal."),
+    duration: float | None = typer.Option(
+        None, "--duration", min=0, help="Stop after this many seconds (default: Ctrl-C)."
+    ),
+) -> None:
+    """Emulate a BCG mattress on a pseudo-terminal; print the port path to open."""
+    sim = MattressFirmwareSim(
+        mode,
+        link=link,
+        heart_rate_bpm=heart_rate,
+        resp_rate_br_min=resp_rate,
+        in_bed=not empty_bed,
+        speed=speed,
+        seed=seed,
+    )
+
+    async def serve() -> bytes:
+        try:
+            sim.open()
+        except OSError as exc:
+            raise FirmwareSimError(f"cannot create the pseudo-terminal or {link}: {exc}") from exc
+        try:
+            print(sim.port_path, flush=True)
+            async with asyncio.timeout(duration):
+                await sim.run()
+        except TimeoutError:
+            pass
+        finally:
+            sim.close()
+        return f"{sim.frames_sent} frames sent".encode()
+
+    _run(serve, "stopped: ")
 
 
 @app.command()

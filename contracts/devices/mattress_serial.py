@@ -19,8 +19,8 @@ Frame (every integer little-endian)::
                             payload): poly 0x1021, init 0xFFFF, not reflected, xorout 0,
                             check value 0x29B1 for b"123456789" (``binascii.crc_hqx(d, 0xFFFF)``)
 
-A length byte can never be 0xAA or 0x55 in its high half (that would exceed 1024), so a
-frame cut inside its first four bytes reads as garbage, and a cut after them as a torn frame.
+The length's high byte is at most 0x04, never a sync byte, so a frame cut within its first
+four bytes reads as garbage to a receiver and one cut later as a torn frame.
 
 Payloads:
 
@@ -230,13 +230,16 @@ class RawBlockPayload:
         return cls(first, rate / 10.0, cls.CHANNELS[channel], scale, counts)
 
     def to_reading(self) -> MattressRawBlock:
-        """The contract reading (samples in physical units)."""
+        """The contract reading (samples in physical units); out-of-range values raise
+        :class:`contracts.errors.PayloadValidationError`."""
         scale = self.scale
-        return MattressRawBlock(
-            channel="pressure" if self.channel == "pressure" else "bcg",
-            sample_rate_hz=self.sample_rate_hz,
-            first_sample_seq=self.first_sample_seq,
-            samples=[c * scale for c in self.counts],
+        return MattressRawBlock.parse_payload(
+            {
+                "channel": self.channel,
+                "sample_rate_hz": self.sample_rate_hz,
+                "first_sample_seq": self.first_sample_seq,
+                "samples": [c * scale for c in self.counts],
+            }
         )
 
 
