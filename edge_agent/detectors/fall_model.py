@@ -3,8 +3,9 @@
 The coefficients live in :mod:`edge_agent.detectors.fall_coefficients`, written by
 ``silverguard eval falls-train --weda DIR`` (reproducible: the same files give the same
 table). Each weight multiplies a standardised feature, so its sign and size say what the
-model learnt (a large orientation change and a still wrist after the impact push towards a
-fall; a wrist that was already moving a lot before, as when jogging, pushes away).
+model learnt: a hard impact and a large orientation change push towards a fall; a wrist whose
+mean magnitude stays off 1 g after the impact (still clapping, shaking) or that was already
+moving a lot before (jogging) pushes away.
 
 Example:
     >>> import numpy as np

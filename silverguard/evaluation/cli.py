@@ -57,6 +57,10 @@ def falls(
     cancel_window_s: Annotated[
         float, typer.Option(help="Cancel window the detector holds a fall for.")
     ] = FallSettings().cancel_window_s,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Fall probability to suspect a fall (default: the model's own)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     per_recording: Annotated[
         bool, typer.Option(help="Include every recording's result in the JSON.")
@@ -66,9 +70,10 @@ def falls(
     if model not in {"loso", "committed"}:
         _fail(f"--model must be 'loso' or 'committed', not {model!r}")
     try:
-        settings = FallSettings(cancel_window_s=cancel_window_s)
+        settings = FallSettings(cancel_window_s=cancel_window_s, threshold=threshold)
     except ValidationError as exc:
-        _fail(f"--cancel-window-s: {exc.errors()[0]['msg']}")
+        error = exc.errors()[0]
+        _fail(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}")
     try:
         chosen = load_recordings(weda, _subjects(subjects))
         if model == "loso":
@@ -89,6 +94,7 @@ def falls(
     summary = summarise(results) | {
         "model": model,
         "cancel_window_s": cancel_window_s,
+        "threshold": threshold if threshold is not None else "model default",
         "dataset": "WEDA-FALL (Marques & Moreno)",
     }
     if per_recording:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from edge_agent.detectors.fall import FallDetector
+from edge_agent.detectors.fall_features import FEATURE_NAMES
 from edge_agent.detectors.fall_model import FallModel
 from silverguard.cli import app
 
@@ -114,7 +116,9 @@ def test_falls_train_writes_a_table_the_detector_loads(weda_cut: Path, tmp_path:
     code, out = _run("eval", "falls-train", "--weda", str(weda_cut), "--out", str(target))
     assert code == 0, out
     model = FallModel.from_dict(runpy.run_path(str(target))["MODEL"])
-    assert len(model.weights) == 6
+    assert model.names == FEATURE_NAMES
+    assert len(model.weights) == len(FEATURE_NAMES)
+    FallDetector(model=model)  # a table the detector takes
     again = tmp_path / "again.py"
     assert _run("eval", "falls-train", "--weda", str(weda_cut), "--out", str(again))[0] == 0
     assert again.read_text() == target.read_text()  # reproducible
