@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from cloud_ingest.api.settings import ApiSettings
 from contracts.config import ConfigModel, MqttEndpoint, load_yaml_model
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -33,7 +34,8 @@ class IngestSettings(ConfigModel):
     ``shared_group`` makes N workers share the load through an MQTT v5 shared subscription
     (``$share/<group>/...``); set it to null for brokers without shared subscriptions (the
     embedded amqtt demo broker). ``client_id`` null gives each process a unique random id, so
-    scaled-out workers never disconnect each other.
+    scaled-out workers never disconnect each other. ``api`` configures the REST API
+    (``silverguard ingest api``).
     """
 
     database_url: str = "sqlite:///var/ingest.db"
@@ -43,6 +45,7 @@ class IngestSettings(ConfigModel):
     migrate_on_start: bool = True
     reconnect_initial_s: float = Field(default=0.5, gt=0, le=60)
     reconnect_max_s: float = Field(default=30.0, gt=0, le=600)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @field_validator("database_url")
     @classmethod

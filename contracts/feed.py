@@ -16,3 +16,24 @@ EVENT_FEED_MESSAGE_ID = "message_id"
 """The envelope's message id (unique)."""
 EVENT_FEED_ENVELOPE = "envelope_json"
 """The envelope exactly as validated, as JSON text."""
+
+INCIDENTS_TABLE = "incidents"
+"""The alert router's incidents (owned and written by ``alerting``; others only read)."""
+INCIDENT_COLUMNS = (
+    "id",
+    "org_id",
+    "resident_id",
+    "home_id",
+    "type",
+    "warning_class",
+    "severity",
+    "status",
+    "summary",
+    "opened_at",
+    "last_event_at",
+    "event_count",
+    "accepted_by",
+    "accepted_at",
+    "resolved_at",
+)
+"""Columns of :data:`INCIDENTS_TABLE` other components may read (times are UTC)."""

@@ -1,0 +1,81 @@
+"""Homes: list and read (the address is the resident's data: audited, hidden from operators)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud_ingest.api.audit import Actor, AuditAction, audit_resident_reads
+from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr
+from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
+from cloud_ingest.api.schemas import HomeOut
+from cloud_ingest.api.scope import in_scope, visible_homes
+from cloud_ingest.auth.principal import Principal
+from cloud_ingest.store.domain import Gateway, Home
+
+router = APIRouter(prefix="/api/v1/homes", tags=["homes"])
+
+
+def _out(db: Session, principal: Principal, home: Home) -> HomeOut:
+    gateway_ids = db.scalars(
+        select(Gateway.id).where(Gateway.home_id == home.id).order_by(Gateway.id)
+    )
+    return HomeOut(
+        id=home.id,
+        org_id=home.org_id,
+        resident_id=home.resident_id,
+        address=None if principal.pseudonymous else home.address,
+        gateway_ids=list(gateway_ids),
+    )
+
+
+@router.get("", response_model=Page[HomeOut])
+def list_homes(
+    *,
+    principal: Caller,
+    context: Ctx,
+    db: Db,
+    request: Request,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    resident_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[HomeOut]:
+    """The homes you may see, by id."""
+    query = select(Home).where(Home.id.in_(visible_homes(principal))).order_by(Home.id)
+    if cursor is not None:
+        query = query.where(Home.id > decode_cursor(cursor))
+    if resident_id is not None:
+        query = query.where(Home.resident_id == resident_id)
+    rows = list(db.scalars(query.limit(limit + 1)))
+    page = page_of(rows, limit, key=lambda h: h.id, item=lambda h: _out(db, principal, h))
+    audit_resident_reads(
+        db,
+        context,
+        Actor.of(principal, client_addr(request)),
+        AuditAction.HOME_READ,
+        resource_type="home",
+        resident_ids=(h.resident_id for h in page.items),
+    )
+    return page
+
+
+@router.get("/{home_id}", response_model=HomeOut)
+def get_home(*, home_id: str, principal: Caller, context: Ctx, db: Db, request: Request) -> HomeOut:
+    """One home."""
+    visible = db.scalar(
+        select(Home.id).where(Home.id == home_id, Home.id.in_(visible_homes(principal)))
+    )
+    home = in_scope(principal, "home", home_id, db.get(Home, home_id), visible=visible is not None)
+    out = _out(db, principal, home)
+    audit_resident_reads(
+        db,
+        context,
+        Actor.of(principal, client_addr(request)),
+        AuditAction.HOME_READ,
+        resource_type="home",
+        resident_ids=[home.resident_id],
+    )
+    return out

@@ -1,0 +1,60 @@
+"""Serve the REST API with uvicorn (``silverguard ingest api``)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import uvicorn
+
+from cloud_ingest.api.app import create_app
+from cloud_ingest.api.context import ApiContext
+from cloud_ingest.config import IngestSettings
+from cloud_ingest.errors import IngestError
+from cloud_ingest.store import migrate
+
+log = logging.getLogger(__name__)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the API's socket ourselves: uvicorn would ``sys.exit`` on a busy port.
+
+    Raises:
+        IngestError: the address is in use or not ours to bind.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise IngestError(
+            f"the ingest API cannot listen on {host}:{port} ({exc.strerror}): "
+            "choose another api.port or stop the program using it"
+        ) from exc
+    return sock
+
+
+def serve_api(settings: IngestSettings) -> None:
+    """Migrate if configured, then serve until SIGINT/SIGTERM.
+
+    Raises:
+        ConfigError: the signing secret's environment variable is unset or too short.
+        IngestError: the database or the socket is not usable.
+    """
+    secret = settings.api.jwt_secret()
+    if settings.migrate_on_start:
+        migrate(settings.database_url)
+    sock = listen(settings.api.host, settings.api.port)
+    context = ApiContext(settings.database_url, settings.api, secret)
+    try:
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(context), log_config=None, access_log=False)
+        )
+        log.info("ingest API listening on %s:%s", settings.api.host, settings.api.port)
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        context.close()

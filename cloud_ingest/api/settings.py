@@ -1,0 +1,41 @@
+"""Settings of the cloud REST API (the ``api:`` block of the ingest config).
+
+Example:
+    >>> s = ApiSettings()
+    >>> s.port, s.token_ttl_s, s.jwt_secret_env
+    (8080, 900, 'SILVERGUARD_JWT_SECRET')
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from contracts.config import ConfigError, ConfigModel, secret_from_env
+
+MIN_SECRET_LEN = 32
+"""HS256 wants a key of at least 256 bits."""
+
+
+class ApiSettings(ConfigModel):
+    """Where the API listens and how its login tokens are made.
+
+    The token signing secret is never in the file: ``jwt_secret_env`` names the environment
+    variable that holds it (at least 32 characters; the alerting API must get the same one).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    jwt_secret_env: str = Field(default="SILVERGUARD_JWT_SECRET", min_length=1)
+    token_ttl_s: int = Field(default=900, ge=60, le=86_400)
+    provisioning_code_ttl_s: int = Field(default=7 * 86_400, ge=300, le=90 * 86_400)
+
+    def jwt_secret(self) -> str:
+        """The signing secret from the environment (raises ``ConfigError`` if unset or short)."""
+        secret = secret_from_env(self.jwt_secret_env)
+        if len(secret) < MIN_SECRET_LEN:
+            raise ConfigError(
+                f"environment variable {self.jwt_secret_env} holds a secret of {len(secret)} "
+                f"characters: use at least {MIN_SECRET_LEN} random ones "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return secret
