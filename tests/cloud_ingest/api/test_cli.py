@@ -55,9 +55,7 @@ def test_a_seed_naming_an_unset_secret_says_which_variable(
     for name in SEED_ENV:
         monkeypatch.delenv(name, raising=False)
     config = _config(tmp_path, postgres_url)
-    result = CliRunner().invoke(
-        app, ["seed", "--config", str(config), "--file", str(EXAMPLE_SEED)]
-    )
+    result = CliRunner().invoke(app, ["seed", "--config", str(config), "--file", str(EXAMPLE_SEED)])
     assert result.exit_code == 1
     assert "SG_SEED_ADMIN_PASSWORD is not set" in result.output
 
@@ -92,9 +90,7 @@ def test_users_add_and_passwd(postgres_url: str, tmp_path: Path) -> None:
 def test_ingest_api_serves_login_and_openapi_over_http(postgres_url: str, tmp_path: Path) -> None:
     port = free_port()
     config = _config(tmp_path, postgres_url, port)
-    seeded = CliRunner().invoke(
-        app, ["seed", "--config", str(config), "--file", str(EXAMPLE_SEED)]
-    )
+    seeded = CliRunner().invoke(app, ["seed", "--config", str(config), "--file", str(EXAMPLE_SEED)])
     assert seeded.exit_code == 0, seeded.output
     env = {**os.environ, "SG_TEST_JWT": JWT_SECRET}
     process = subprocess.Popen(
