@@ -17,6 +17,7 @@ from alerting.cli import app as alerting_app
 from cloud_ingest.cli import app as ingest_app
 from edge_agent.cli import app as edge_app
 from firmware_sim.cli import app as sim_app
+from silverguard.benchmarks.cli import app as bench_app
 from silverguard.contracts_cli import app as contracts_app
 from silverguard.demo.cli import demo
 from silverguard.evaluation.cli import app as eval_app
@@ -62,7 +63,7 @@ app.add_typer(alerting_app, name="alerting", help="Alert router: incidents and n
 app.add_typer(sim_app, name="sim", help="Device emulators speaking the real wire formats.")
 app.add_typer(_not_yet("setup", 9, "Installer setup and commissioning"), name="setup")
 app.add_typer(eval_app, name="eval", help="Detector evaluation on real recordings.")
-app.add_typer(_not_yet("bench", 10, "Benchmarks"), name="bench")
+app.add_typer(bench_app, name="bench", help="Benchmarks: figures as JSON, never pass/fail.")
 app.add_typer(contracts_app, name="contracts", help="Wire contracts: JSON Schema export.")
 
 

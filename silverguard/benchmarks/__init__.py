@@ -1,0 +1,1 @@
+"""``silverguard bench …``: benchmarks that print JSON figures (never asserted in tests)."""

@@ -1,0 +1,56 @@
+"""``silverguard bench``: each benchmark prints one JSON object (``--json``) or a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
+
+app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
+
+
+@app.command("alerting")
+def alerting(  # noqa: PLR0917 (Typer options)
+    alerts: Annotated[int, typer.Option(min=1, help="Alerts per side.")] = 200,
+    rate: Annotated[float, typer.Option(min=0.1, help="Alerts sent per second.")] = 50.0,
+    default_alerts: Annotated[
+        int, typer.Option(min=1, help="Alerts for Alertmanager's default (30 s) run.")
+    ] = 20,
+    with_default: Annotated[
+        bool, typer.Option(help="Also measure Alertmanager's default group_wait (30 s).")
+    ] = True,
+    database_url: Annotated[
+        str | None, typer.Option(help="Router database (default: a temporary SQLite file).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Alert in → notification received: Silverguard's router vs Prometheus Alertmanager."""
+    options = AlertingBenchOptions(
+        alerts=alerts,
+        rate_per_s=rate,
+        default_alerts=default_alerts,
+        with_default=with_default,
+        database_url=database_url,
+    )
+    logging.getLogger().setLevel(logging.WARNING)  # per-message logs would skew the timing
+    result = asyncio.run(run_alerting_bench(options))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    console = Console()
+    sides = {"Silverguard": result["silverguard"]}
+    for key, value in result["alertmanager"].items():
+        if isinstance(value, dict):
+            sides[f"Alertmanager ({key})"] = value
+    for name, side in sides.items():
+        lat = side["latency"]
+        console.print(
+            f"{name}: delivered {side['delivered']}/{side['sent']}, p50 {lat['p50_ms']} ms, "
+            f"p99 {lat['p99_ms']} ms, {side['notifications_per_s']} notifications/s"
+        )
