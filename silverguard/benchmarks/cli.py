@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
+from silverguard.benchmarks.serial import run_serial_bench
 
 app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
 
@@ -54,3 +55,19 @@ def alerting(  # noqa: PLR0917 (Typer options)
             f"{name}: delivered {side['delivered']}/{side['sent']}, p50 {lat['p50_ms']} ms, "
             f"p99 {lat['p99_ms']} ms, {side['notifications_per_s']} notifications/s"
         )
+
+
+@app.command("serial")
+def serial(
+    *,
+    frames: Annotated[int, typer.Option(min=1000, help="Frames per measured stream.")] = 200_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """The mattress serial decoder: frames/s on clean and damaged streams, readings/s."""
+    result = run_serial_bench(frames)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console = Console()
+    for key, value in result.items():
+        console.print(f"{key:>34}: {value}")
