@@ -15,8 +15,11 @@ Example:
     >>> from edge_agent.portrait.settings import PortraitSettings, RoutineSettings
     >>> d = BedExitDetector(RoutineSettings(portrait=PortraitSettings(timezone="UTC")))
     >>> t0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-    >>> _ = d.observe("mat-1", MattressVitals(in_bed=True), t0)
-    >>> _ = d.observe("mat-1", MattressVitals(in_bed=False), t0 + timedelta(hours=1))
+    >>> def bed(in_bed, at):  # a change and the reading 30 s later that confirms it
+    ...     for s in (0, 30):
+    ...         _ = d.observe("mat-1", MattressVitals(in_bed=in_bed), at + timedelta(seconds=s))
+    >>> bed(True, t0)
+    >>> bed(False, t0 + timedelta(hours=1))
     >>> d.tick(t0 + timedelta(hours=1, minutes=20))
     []
     >>> [x.event.evidence.summary for x in d.tick(t0 + timedelta(hours=1, minutes=31))]

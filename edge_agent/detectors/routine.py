@@ -20,7 +20,10 @@ Example:
     >>> from edge_agent.portrait.settings import PortraitSettings, RoutineSettings
     >>> d = RoutineDetector(RoutineSettings(portrait=PortraitSettings(timezone="UTC")))
     >>> t0 = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
-    >>> _ = d.observe("mat-1", MattressVitals(in_bed=True), t0)
+    >>> def bed(in_bed, at):  # a change and the reading 30 s later that confirms it
+    ...     for s in (0, 30):
+    ...         _ = d.observe("mat-1", MattressVitals(in_bed=in_bed), at + timedelta(seconds=s))
+    >>> bed(True, t0)
     >>> d.tick(datetime(2026, 11, 24, 12, 59, tzinfo=UTC))
     []
     >>> [x.event.evidence.summary for x in d.tick(datetime(2026, 11, 24, 13, 0, tzinfo=UTC))]

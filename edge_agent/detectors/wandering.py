@@ -17,9 +17,12 @@ Example:
     >>> d = WanderingDetector(RoutineSettings(portrait=PortraitSettings(timezone="UTC"),
     ...                                       wandering={"dementia": True}))
     >>> t0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-    >>> _ = d.observe("mat-1", MattressVitals(in_bed=True), t0)
+    >>> def bed(in_bed, at):  # a change and the reading 30 s later that confirms it
+    ...     for s in (0, 30):
+    ...         _ = d.observe("mat-1", MattressVitals(in_bed=in_bed), at + timedelta(seconds=s))
+    >>> bed(True, t0)
     >>> _ = d.observe("band-1", WristbandStatus(rssi_dbm=-60), t0)
-    >>> _ = d.observe("mat-1", MattressVitals(in_bed=False), t0 + timedelta(hours=1))
+    >>> bed(False, t0 + timedelta(hours=1))
     >>> _ = d.observe("band-1", WristbandStatus(rssi_dbm=-95), t0 + timedelta(hours=1, minutes=9))
     >>> [(x.event.severity.value, x.event.evidence.summary)
     ...  for x in d.tick(t0 + timedelta(hours=1, minutes=10))]

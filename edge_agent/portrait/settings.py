@@ -35,9 +35,6 @@ class PortraitSettings(ConfigModel):
     )
     burn_in_days: int = Field(default=7, ge=1, le=60, description="days before learned limits")
     window_days: int = Field(default=28, ge=3, le=120, description="days the portrait keeps")
-    presence_debounce_s: float = Field(
-        default=30.0, ge=0, le=600, description="an in-bed flag change must hold this long"
-    )
     wristband_movement_m_s2: float = Field(
         default=0.5, gt=0, description="std of |acceleration| in a block above which it moves"
     )

@@ -2,8 +2,9 @@
 
 ``PortraitTracker`` is the shared core of the routine detectors (bed exit, wake, inactivity,
 wandering). From every reading it keeps
-    * bed presence from ``MattressVitals.in_bed``, debounced: a change counts once it has held
-      ``presence_debounce_s`` (dated from when it began), so a 1 Hz flag flicker is ignored;
+    * bed presence from ``MattressVitals.in_bed``, debounced by the shared
+      :class:`~edge_agent.detectors.presence.PresenceTracker` (a change counts once it has
+      held, dated from when it began; one bed per resident);
     * signs of life: getting in or out of bed, a moving wristband (std of |acceleration| in a
       block above ``wristband_movement_m_s2``), any home sensor change (PIR, contacts, flush,
       appliances, seat mat);
@@ -17,11 +18,12 @@ Example:
     >>> from contracts.readings import MattressVitals
     >>> t = PortraitTracker(PortraitSettings(timezone="UTC"))
     >>> t0 = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
-    >>> t.observe(MattressVitals(in_bed=True), t0)
+    >>> for s in (0, 15):
+    ...     t.observe(MattressVitals(in_bed=True), t0 + timedelta(seconds=s))
     >>> t.observe(MattressVitals(in_bed=False), t0 + timedelta(hours=8))
     >>> t.in_bed
     True
-    >>> t.advance(t0 + timedelta(hours=8, seconds=40))
+    >>> t.observe(MattressVitals(in_bed=False), t0 + timedelta(hours=8, seconds=40))
     >>> t.in_bed, t.bed_changed_at.isoformat()
     (False, '2026-11-24T07:00:00+00:00')
     >>> t.advance(t0 + timedelta(hours=20))
@@ -43,6 +45,7 @@ from contracts.readings import (
     WristbandAccelBlock,
     WristbandStatus,
 )
+from edge_agent.detectors.presence import PresenceState, PresenceTracker
 from edge_agent.errors import DetectorStateError
 from edge_agent.portrait.day import DayRecorder
 from edge_agent.portrait.daytime import DayClock, opt_time
@@ -55,7 +58,6 @@ log = logging.getLogger(__name__)
 
 _TIME_FIELDS = (
     "bed_changed_at",
-    "candidate_since",
     "last_activity",
     "last_home_activity",
     "last_entrance",
@@ -95,8 +97,7 @@ class PortraitTracker:
         self._recorder: DayRecorder | None = None
         self.in_bed: bool | None = None
         self.bed_changed_at: datetime | None = None
-        self.candidate: bool | None = None
-        self.candidate_since: datetime | None = None
+        self._presence = PresenceTracker()
         self.seats: dict[str, bool] = {}
         self.away = False
         self.last_activity: datetime | None = None
@@ -113,7 +114,9 @@ class PortraitTracker:
         """Take one reading received at ``now`` (readings it does not use are ignored)."""
         self.advance(now)
         if isinstance(reading, MattressVitals):
-            self._presence(reading.in_bed, now)
+            change = self._presence.update(reading.in_bed, now)
+            if change is not None:
+                self._commit_bed(change.state is PresenceState.IN_BED, change.since)
         elif isinstance(reading, HomeSensorReading):
             self._home_sensor(device_id, reading, now)
         elif isinstance(reading, WristbandAccelBlock):
@@ -130,13 +133,7 @@ class PortraitTracker:
                 self.wristband_on_wrist = reading.on_wrist
 
     def advance(self, now: datetime) -> None:
-        """Let time pass: commit a held presence change, close finished days."""
-        if (
-            self.candidate is not None
-            and self.candidate_since is not None
-            and (now - self.candidate_since).total_seconds() >= self.settings.presence_debounce_s
-        ):
-            self._commit_bed(self.candidate, self.candidate_since)
+        """Let time pass: close finished days."""
         self._roll(now)
 
     # ----------------------------------------------------------------- queries
@@ -169,22 +166,12 @@ class PortraitTracker:
             self._recorder.flagged = True
 
     # ----------------------------------------------------------------- internals
-    def _presence(self, in_bed: bool, now: datetime) -> None:
-        if self.in_bed is None and self.candidate is None:
-            self.candidate, self.candidate_since = in_bed, now
-        elif in_bed == self.in_bed:
-            self.candidate = self.candidate_since = None
-        elif self.candidate != in_bed:
-            self.candidate, self.candidate_since = in_bed, now
-        self.advance(now)
-
     def _wristband_heard(self, now: datetime) -> None:
         self.wristband_seen = now
         if self.wristband_moved is None:
             self.wristband_moved = now  # stillness is counted from when it was first heard
 
     def _commit_bed(self, in_bed: bool, at: datetime) -> None:
-        self.candidate = self.candidate_since = None
         if in_bed == self.in_bed:
             return
         self._life(at)
@@ -245,7 +232,7 @@ class PortraitTracker:
             "portrait": self.portrait.snapshot(),
             "recorder": self._recorder.to_dict() if self._recorder else None,
             "in_bed": self.in_bed,
-            "candidate": self.candidate,
+            "presence": self._presence.snapshot(),
             "seats": dict(self.seats),
             "away": self.away,
             "wristband_rssi_dbm": self.wristband_rssi_dbm,
@@ -264,7 +251,10 @@ class PortraitTracker:
             self.portrait.restore(portrait)
             self._recorder = DayRecorder.from_dict(recorder) if isinstance(recorder, dict) else None
             self.in_bed = _opt_bool(snapshot["in_bed"])
-            self.candidate = _opt_bool(snapshot["candidate"])
+            presence = snapshot["presence"]
+            if not isinstance(presence, dict):
+                raise TypeError("presence must be a mapping")
+            self._presence.restore(presence)
             self.seats = {str(k): bool(v) for k, v in seats.items()}
             self.away = bool(snapshot["away"])
             rssi = snapshot["wristband_rssi_dbm"]

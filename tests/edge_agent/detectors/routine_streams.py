@@ -36,8 +36,11 @@ def at(day: int, hour: float) -> datetime:
 
 
 def bed(now: datetime, in_bed: bool) -> list[Step]:
-    """A presence change and a tick a minute later (so the debounce commits it)."""
-    return [Step(now, MAT, MattressVitals(in_bed=in_bed)), Step(now + timedelta(minutes=1))]
+    """A presence change, confirmed by a second reading 30 s later (the debounce)."""
+    return [
+        Step(now, MAT, MattressVitals(in_bed=in_bed)),
+        Step(now + timedelta(seconds=30), MAT, MattressVitals(in_bed=in_bed)),
+    ]
 
 
 def home(
