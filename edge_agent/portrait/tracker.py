@@ -6,8 +6,8 @@ wandering). From every reading it keeps
       :class:`~edge_agent.detectors.presence.PresenceTracker` (a change counts once it has
       held, dated from when it began; one bed per resident);
     * signs of life: getting in or out of bed, a moving wristband (std of |acceleration| in a
-      block above ``wristband_movement_m_s2``), any home sensor change (PIR, contacts, flush,
-      appliances, seat mat);
+      block above ``wristband_movement_m_s2``), a home sensor turning active (PIR, flush,
+      appliance) or any change of a contact, the entrance door or a seat mat;
     * resting (in bed or on a seat mat) and away (the last sign of life was the entrance door);
     * the wristband's last reading, last movement, signal strength and on-wrist state;
 and at each portrait-day boundary it closes the day into a
@@ -64,6 +64,9 @@ _TIME_FIELDS = (
     "wristband_seen",
     "wristband_moved",
 )
+
+_TIMES_OUT = frozenset({HomeSensorKind.MOTION, HomeSensorKind.FLUSH, HomeSensorKind.APPLIANCE})
+"""Sensors whose return to inactive happens by itself (occupancy timeout, end of a flush)."""
 
 
 def wrist_movement_m_s2(block: WristbandAccelBlock) -> float:
@@ -180,13 +183,15 @@ class PortraitTracker:
         self._day(at).bed(self._minute(at), in_bed)
 
     def _home_sensor(self, device_id: str, reading: HomeSensorReading, now: datetime) -> None:
+        if not reading.active and reading.sensor in _TIMES_OUT:
+            return  # motion cleared, flush or appliance ended by itself: not a sign of life
         entrance = reading.sensor is HomeSensorKind.ENTRANCE
-        self._life(now, home=not entrance)
+        self._life(now, home=not entrance)  # before the seat changes: a quiet spell ends here
+        if reading.sensor is HomeSensorKind.SEAT:
+            self.seats[device_id] = reading.active
         self.away = entrance
         if entrance:
             self.last_entrance = now
-        if reading.sensor is HomeSensorKind.SEAT:
-            self.seats[device_id] = reading.active
 
     def _life(self, now: datetime, *, home: bool = False) -> None:
         quiet = self.quiet_for(now)
