@@ -8,9 +8,6 @@ data cannot be read.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -27,9 +24,13 @@ from silverguard.evaluation.errors import EvaluationError
 from silverguard.evaluation.falls import evaluate, leave_one_subject_out, result_rows, summarise
 from silverguard.evaluation.falls_data import load_recordings
 from silverguard.evaluation.falls_train import impact_examples, train, write_coefficients
+from silverguard.evaluation.logs import quiet_logger
+from silverguard.evaluation.routine_cli import routine
 from silverguard.evaluation.vitals import GOALS, evaluate_record, overall
 
 app = typer.Typer(no_args_is_help=True, help="Detector evaluation on real recordings.")
+
+app.command("routine")(routine)
 
 COEFFICIENTS = Path(__file__).resolve().parents[2] / "edge_agent/detectors/fall_coefficients.py"
 
@@ -87,7 +88,7 @@ def falls(
                 del subject
                 return committed
 
-        with _quiet("edge_agent.detectors.fall"):
+        with quiet_logger("edge_agent.detectors.fall"):
             results = evaluate(chosen, settings=settings, model_for=model_for)
     except EvaluationError as exc:
         _fail(str(exc))
@@ -103,18 +104,6 @@ def falls(
         typer.echo(json.dumps(summary, indent=2))
         return
     _print_falls(summary)
-
-
-@contextmanager
-def _quiet(name: str) -> Iterator[None]:
-    """One log line per suspected fall over hundreds of recordings says nothing new."""
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _print_falls(s: dict[str, object]) -> None:

@@ -5,22 +5,22 @@ Each row of ``Ordonez<house>_Sensors.txt`` is one activation of one binary senso
 end, location, type, place, separated by runs of tabs. The times are the home's local wall
 clock (no zone in the files; the houses are in Spain, so ``Europe/Madrid``).
 
-Mapping (documented in ``MAPPING``):
-    * ``Bed`` pressure mat → :class:`~contracts.readings.MattressVitals` ``in_bed`` once a
-      minute over the whole recording plus one at every change (a real mattress reports
+Mapping (``BY_LOCATION``, then ``BY_TYPE``):
+    * the ``Bed`` pressure mat → :class:`~contracts.readings.MattressVitals` ``in_bed`` once
+      a minute over the whole recording plus one at every change (a real mattress reports
       about once a second; once a minute keeps the stream small and still lets the shared
       presence debounce confirm each change, dated to when it began);
-    * ``Seat`` pressure → ``HomeSensorReading(sensor=seat)`` on at start, off at end;
-    * ``Maindoor`` → ``entrance``; ``Fridge``/``Cabinet``/``Cupboard`` → ``contact``;
-      ``Basin``/``Shower``/``Cooktop`` PIR → ``motion``; ``Toilet`` → ``flush``;
-      ``Microwave``/``Toaster`` → ``appliance``; each active at start, inactive at end.
-A row that cannot be read is counted and skipped, never fatal.
+    * ``Maindoor`` → ``HomeSensorReading(sensor=entrance)``;
+    * by type: ``PIR`` → ``motion``, ``Magnetic`` → ``contact``, ``Flush`` → ``flush``,
+      ``Electric`` → ``appliance``, any other ``Pressure`` mat → ``seat``;
+    each home sensor is active at the row's start and inactive at its end. A row that cannot
+    be read is counted and skipped, and a sensor type with no mapping is listed, never fatal.
 
 Example:
     >>> rows, bad = parse_sensor_lines(["2011-11-28 02:27:59\\t\\t2011-11-28 10:18:11\\t\\t"
     ...                                 "Bed\\t\\t\\tPressure\\tBedroom", "garbage"])
-    >>> rows[0].location, rows[0].end.isoformat(), bad
-    ('Bed', '2011-11-28T10:18:11', 1)
+    >>> rows[0].location, rows[0].sensor_type, rows[0].end.isoformat(), bad
+    ('Bed', 'Pressure', '2011-11-28T10:18:11', 1)
 """
 
 from __future__ import annotations
@@ -33,39 +33,58 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from contracts.readings import DeviceReading, HomeSensorKind, HomeSensorReading, MattressVitals
+from silverguard.evaluation.errors import EvaluationError
 
 __all__ = [
     "BED_DEVICE",
-    "MAPPING",
+    "BY_LOCATION",
+    "BY_TYPE",
+    "OrdonezDataError",
     "SensorRow",
     "TimedReading",
+    "home_kind",
     "load_house",
     "parse_sensor_lines",
     "to_readings",
 ]
 
 BED_DEVICE = "ordonez-bed"
-MAPPING: dict[str, HomeSensorKind | None] = {
-    "Bed": None,  # the mattress: MattressVitals.in_bed
-    "Seat": HomeSensorKind.SEAT,
+BY_LOCATION: dict[str, HomeSensorKind | None] = {
+    "Bed": None,  # the bed pressure mat: MattressVitals.in_bed
     "Maindoor": HomeSensorKind.ENTRANCE,
-    "Fridge": HomeSensorKind.CONTACT,
-    "Cabinet": HomeSensorKind.CONTACT,
-    "Cupboard": HomeSensorKind.CONTACT,
-    "Basin": HomeSensorKind.MOTION,
-    "Shower": HomeSensorKind.MOTION,
-    "Cooktop": HomeSensorKind.MOTION,
-    "Toilet": HomeSensorKind.FLUSH,
-    "Microwave": HomeSensorKind.APPLIANCE,
-    "Toaster": HomeSensorKind.APPLIANCE,
 }
-"""Ordóñez sensor location → our home sensor kind (``None``: the bed mat → mattress)."""
+"""Locations with a meaning of their own (``None``: the bed mat → mattress presence)."""
+BY_TYPE: dict[str, HomeSensorKind] = {
+    "PIR": HomeSensorKind.MOTION,
+    "Magnetic": HomeSensorKind.CONTACT,
+    "Flush": HomeSensorKind.FLUSH,
+    "Electric": HomeSensorKind.APPLIANCE,
+    "Pressure": HomeSensorKind.SEAT,
+}
+"""Every other sensor by its type column (a pressure mat that is not the bed is a seat)."""
+
+
+def home_kind(location: str, sensor_type: str) -> HomeSensorKind | None:
+    """Our kind for a sensor (``None``: the bed mat, which becomes mattress presence).
+
+    Raises:
+        KeyError: neither the location nor the type has a mapping.
+
+    >>> home_kind("Bed", "Pressure"), home_kind("Seat", "Pressure").value
+    (None, 'seat')
+    >>> home_kind("Door Kitchen", "PIR").value
+    'motion'
+    """
+    if location in BY_LOCATION:
+        return BY_LOCATION[location]
+    return BY_TYPE[sensor_type]
+
 
 _SPLIT = re.compile(r"\s*\t\s*")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class OrdonezDataError(Exception):
+class OrdonezDataError(EvaluationError):
     """The recordings cannot be found or read (the message says which file and what to do)."""
 
 
@@ -76,6 +95,7 @@ class SensorRow:
     start: datetime
     end: datetime
     location: str
+    sensor_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +126,7 @@ def parse_sensor_lines(lines: Iterable[str]) -> tuple[list[SensorRow], int]:
         if end < start:
             bad += 1
             continue
-        rows.append(SensorRow(start, end, fields[2]))
+        rows.append(SensorRow(start, end, fields[2], fields[3] if len(fields) > 3 else ""))
     return sorted(rows, key=lambda r: (r.start, r.location)), bad
 
 
@@ -138,15 +158,16 @@ def to_readings(
     beds: list[tuple[datetime, datetime]] = []
     all_rows = list(rows)
     for row in all_rows:
-        if row.location not in MAPPING:
-            unmapped.add(row.location)
+        try:
+            kind = home_kind(row.location, row.sensor_type)
+        except KeyError:
+            unmapped.add(f"{row.location} ({row.sensor_type})")
             continue
-        kind = MAPPING[row.location]
         start, end = row.start.replace(tzinfo=zone), row.end.replace(tzinfo=zone)
         if kind is None:
             beds.append((start, end))
             continue
-        device = f"ordonez-{row.location.lower()}"
+        device = "ordonez-" + "-".join(row.location.lower().split())
         out.append(TimedReading(start, device, HomeSensorReading(sensor=kind, active=True)))
         out.append(TimedReading(end, device, HomeSensorReading(sensor=kind, active=False)))
     if all_rows:

@@ -33,6 +33,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from contracts.events import EventStatus, EventType
 from contracts.readings import HomeSensorKind, HomeSensorReading, MattressVitals
 from edge_agent.detectors.base import Detection, Detector
@@ -44,10 +46,12 @@ from edge_agent.portrait.settings import PortraitSettings, RoutineSettings
 from edge_agent.portrait.stats import quantile
 from silverguard.evaluation.ordonez import (
     BED_DEVICE,
-    MAPPING,
+    BY_LOCATION,
+    BY_TYPE,
     OrdonezDataError,
     SensorRow,
     TimedReading,
+    home_kind,
     load_house,
     to_readings,
 )
@@ -186,11 +190,14 @@ def _every_minute(start: datetime, end: datetime, in_bed: bool) -> list[TimedRea
 def _spans(
     rows: Sequence[SensorRow], location_kind: HomeSensorKind | None, zone: ZoneInfo
 ) -> list[tuple[datetime, datetime]]:
-    return sorted(
-        (r.start.replace(tzinfo=zone), r.end.replace(tzinfo=zone))
-        for r in rows
-        if r.location in MAPPING and MAPPING[r.location] is location_kind
-    )
+    spans = []
+    for r in rows:
+        try:
+            if home_kind(r.location, r.sensor_type) is location_kind:
+                spans.append((r.start.replace(tzinfo=zone), r.end.replace(tzinfo=zone)))
+        except KeyError:
+            continue
+    return sorted(spans)
 
 
 def _injections(
@@ -209,9 +216,7 @@ def _injections(
     sleep_at, wake_at = max(todays, key=lambda b: b[1] - b[0])
     before = [r for r in readings if r.at < wake_at]
     out = [
-        Injection(
-            "not_up", day, wake_at, end, before + _every_minute(wake_at, end, in_bed=True)
-        )
+        Injection("not_up", day, wake_at, end, before + _every_minute(wake_at, end, in_bed=True))
     ]
     exit_at = sleep_at + (wake_at - sleep_at) / 2
     exit_at -= timedelta(microseconds=exit_at.microsecond)
@@ -264,13 +269,21 @@ def evaluate_routine(
     *,
     timezone: str = "Europe/Madrid",
     learn_days: int = 7,
-    max_days: int | None = None,
+    max_days: float | None = None,
 ) -> dict[str, object]:
     """Replay the house, count false alarms on held-out real days, inject and catch anomalies.
 
     Raises:
         OrdonezDataError: the recordings are missing, unreadable or too short.
     """
+    if learn_days < 1:
+        raise OrdonezDataError(f"--learn-days must be at least 1, not {learn_days}")
+    try:
+        settings = RoutineSettings(
+            portrait=PortraitSettings(timezone=timezone, burn_in_days=learn_days)
+        )
+    except ValidationError as exc:
+        raise OrdonezDataError(f"--timezone/--learn-days: {exc.errors()[0]['msg']}") from exc
     rows, bad = load_house(directory, house)
     if not rows:
         raise OrdonezDataError(f"no readable sensor rows for house {house} in {directory}")
@@ -279,9 +292,6 @@ def evaluate_routine(
         rows = [r for r in rows if r.start < cut]
     zone = ZoneInfo(timezone)
     readings, unmapped = to_readings(rows, timezone)
-    settings = RoutineSettings(
-        portrait=PortraitSettings(timezone=timezone, burn_in_days=learn_days)
-    )
     clock = DayClock(timezone, boundary_hour=settings.portrait.day_boundary_hour)
     days = sorted({clock.day_of(r.at) for r in readings})
     learning, held = days[:learn_days], days[learn_days:]
@@ -299,6 +309,67 @@ def evaluate_routine(
     false_alarms = [a for a in alerts if clock.day_of(a.at) in held_set]
     burn_in = [a for a in alerts if clock.day_of(a.at) not in held_set]
 
+    outcomes = _run_injections(
+        held,
+        clock=clock,
+        readings=readings,
+        rows=rows,
+        zone=zone,
+        settings=settings,
+        snapshots=snapshots,
+    )
+    injected = sum(o.injected for o in outcomes.values())
+    caught = sum(o.caught for o in outcomes.values())
+    portrait = detectors[1]
+    assert isinstance(portrait, RoutineDetector)
+    return {
+        "dataset": CITATION,
+        "house": house,
+        "timezone": timezone,
+        "sensor_rows": len(rows),
+        "unreadable_rows": bad,
+        "unmapped_locations": sorted(unmapped),
+        "mapping": {
+            **{f"type {k}": v.value for k, v in BY_TYPE.items()},
+            **{k: (v.value if v else "mattress.in_bed") for k, v in BY_LOCATION.items()},
+        },
+        "learning_days": learning,
+        "evaluation_days": held,
+        "false_alarms": {
+            "total": len(false_alarms),
+            "per_type": {
+                t.value: n for t, n in sorted(Counter(a.type for a in false_alarms).items())
+            },
+            "alarms": [_alert_dict(a, clock) for a in false_alarms],
+        },
+        "burn_in_alerts": [_alert_dict(a, clock) for a in burn_in],
+        "injected": {
+            kind: {"event_type": ANOMALIES[kind].value, **o.to_dict()}
+            for kind, o in outcomes.items()
+        },
+        "injected_total": injected,
+        "caught_total": caught,
+        "portrait": portrait.tracker.portrait.summary(),
+        "not_evaluated": "possible_wandering: the recordings have no wristband",
+        "goals": GOALS,
+        "goals_met": {
+            "false_alarms_on_real_days": not false_alarms,
+            "injected_anomalies_caught": injected > 0 and caught == injected,
+        },
+    }
+
+
+def _run_injections(
+    held: Sequence[str],
+    *,
+    clock: DayClock,
+    readings: Sequence[TimedReading],
+    rows: Sequence[SensorRow],
+    zone: ZoneInfo,
+    settings: RoutineSettings,
+    snapshots: dict[datetime, list[dict[str, object]]],
+) -> dict[str, _Outcome]:
+    """Inject each anomaly into a copy of each held-out day, resumed from its snapshots."""
     beds = _spans(rows, None, zone)
     seats = _spans(rows, HomeSensorKind.SEAT, zone)
     outcomes = {kind: _Outcome() for kind in ANOMALIES}
@@ -329,40 +400,7 @@ def evaluate_routine(
                 outcome.examples.append(hits[0].summary)
             else:
                 outcome.missed.append(day)
-
-    injected = sum(o.injected for o in outcomes.values())
-    caught = sum(o.caught for o in outcomes.values())
-    portrait = detectors[1]
-    assert isinstance(portrait, RoutineDetector)
-    return {
-        "dataset": CITATION,
-        "house": house,
-        "timezone": timezone,
-        "sensor_rows": len(rows),
-        "unreadable_rows": bad,
-        "unmapped_locations": sorted(unmapped),
-        "mapping": {k: (v.value if v else "mattress.in_bed") for k, v in MAPPING.items()},
-        "learning_days": learning,
-        "evaluation_days": held,
-        "false_alarms": {
-            "total": len(false_alarms),
-            "per_type": {t.value: n for t, n in sorted(Counter(a.type for a in false_alarms).items())},
-            "alarms": [_alert_dict(a, clock) for a in false_alarms],
-        },
-        "burn_in_alerts": [_alert_dict(a, clock) for a in burn_in],
-        "injected": {
-            kind: {"event_type": ANOMALIES[kind].value, **o.to_dict()}
-            for kind, o in outcomes.items()
-        },
-        "injected_total": injected,
-        "caught_total": caught,
-        "portrait": portrait.tracker.portrait.summary(),
-        "goals": GOALS,
-        "goals_met": {
-            "false_alarms_on_real_days": not false_alarms,
-            "injected_anomalies_caught": injected > 0 and caught == injected,
-        },
-    }
+    return outcomes
 
 
 def _alert_dict(alert: RaisedAlert, clock: DayClock) -> dict[str, str]:
