@@ -44,6 +44,11 @@ from alerting.channels.voice.config import VoiceChannelSettings
 from alerting.channels.webhook.config import WebhookChannelSettings
 from alerting.channels.webpush.config import WebPushChannelSettings
 from alerting.channels.wecom.config import WeComChannelSettings
+from alerting.directory.yaml_adapter import DirectorySettings
+from alerting.escalation.policy import DEFAULT_POLICY, EscalationPolicy, named_target
+from alerting.mute import DEFAULT_INHIBIT_RULES, InhibitRule, SilenceSettings
+from alerting.rosters import RosterSettings, check_timezone
+from alerting.routing.tree import RouteSettings
 from contracts.config import ConfigModel, load_yaml_model
 from contracts.ids import Identifier
 
@@ -106,12 +111,6 @@ class ReceiverSettings(ConfigModel):
     people: list[Identifier] = Field(min_length=1)
 
 
-class RouteSettings(ConfigModel):
-    """Which receiver gets an incident (a tree with matchers arrives later)."""
-
-    receiver: str
-
-
 class ApiSettings(ConfigModel):
     """Where the HTTP API listens."""
 
@@ -169,6 +168,12 @@ class DeliverySettings(ConfigModel):
     )
 
 
+class AuthSettings(ConfigModel):
+    """The phone app's login tokens (issued by the cloud REST API, verified here)."""
+
+    jwt_secret_env: str = Field(min_length=1, description="env var holding the HS256 secret")
+
+
 class AlertingSettings(ConfigModel):
     """Everything the alert router needs."""
 
@@ -188,6 +193,16 @@ class AlertingSettings(ConfigModel):
     route: RouteSettings
     channels: ChannelsSettings = ChannelsSettings()
     delivery: DeliverySettings = DeliverySettings()
+    timezone: str = Field(default="Asia/Shanghai", description="rosters' default time zone")
+    escalation_policies: list[EscalationPolicy] = Field(default_factory=list)
+    rosters: list[RosterSettings] = Field(default_factory=list)
+    directory: DirectorySettings = DirectorySettings()
+    inhibit_rules: list[InhibitRule] = Field(default_factory=lambda: list(DEFAULT_INHIBIT_RULES))
+    silences: list[SilenceSettings] = Field(default_factory=list)
+    operator_receiver: str | None = Field(
+        default=None, description="pages device-health events; care workers never get them"
+    )
+    auth: AuthSettings | None = None
 
     @model_validator(mode="after")
     def _references_exist(self) -> Self:
@@ -205,11 +220,8 @@ class AlertingSettings(ConfigModel):
                     f"receiver {receiver.name!r} names unknown people {missing}: "
                     f"add them under people or fix the ids (known: {', '.join(person_ids)})"
                 )
-        if self.route.receiver not in names:
-            raise ValueError(
-                f"route.receiver {self.route.receiver!r} is not one of the receivers "
-                f"({', '.join(names)}): fix the name or add the receiver"
-            )
+        self._check_routes(names)
+        self._check_people_refs(person_ids, names)
         for person in self.people:
             for contact in person.contacts:
                 channel = getattr(self.channels, contact.channel.value)
@@ -229,6 +241,59 @@ class AlertingSettings(ConfigModel):
                         f"{', '.join(sorted(channel.robots))}: add it or fix the name"
                     )
         return self
+
+    def _check_routes(self, names: list[str]) -> None:
+        if self.route.receiver is None:
+            raise ValueError("route.receiver: the root route needs a receiver")
+        policies = [p.name for p in self.escalation_policies]
+        for path, node in self.route.walk():
+            where = "route" if len(path) == 1 else "route " + " → ".join(path)
+            if node.receiver is not None and node.receiver not in names:
+                raise ValueError(
+                    f"{where}.receiver {node.receiver!r} is not one of the receivers "
+                    f"({', '.join(names)}): fix the name or add the receiver"
+                )
+            if node.escalation is not None and node.escalation not in policies:
+                raise ValueError(
+                    f"{where}.escalation {node.escalation!r} is not one of the "
+                    f"escalation_policies ({', '.join(policies) or 'none defined'})"
+                )
+        if self.operator_receiver is not None and self.operator_receiver not in names:
+            raise ValueError(
+                f"operator_receiver {self.operator_receiver!r} is not one of the receivers"
+            )
+
+    def _check_people_refs(self, person_ids: list[str], receiver_names: list[str]) -> None:
+        check_timezone(self.timezone)
+        rosters = [r.name for r in self.rosters]
+        refs = list(self.directory.person_refs())
+        for roster in self.rosters:
+            for shift in roster.shifts:
+                refs.extend((f"roster {roster.name}", p) for p in shift.people)
+        for team in self.directory.teams:
+            if team.roster is not None and team.roster not in rosters:
+                raise ValueError(f"directory team {team.id} names unknown roster {team.roster!r}")
+        for policy in self.escalation_policies:
+            for step in policy.steps:
+                for target in step.notify:
+                    kind, name = named_target(target) or ("", "")
+                    known = {"person": person_ids, "receiver": receiver_names, "roster": rosters}
+                    if kind and name not in known[kind]:
+                        raise ValueError(
+                            f"escalation policy {policy.name!r} names unknown {kind} {name!r}"
+                        )
+        unknown = [f"{where}: {pid}" for where, pid in refs if pid not in person_ids]
+        if unknown:
+            raise ValueError(
+                f"unknown people ({'; '.join(unknown)}): add them under people with a contact"
+            )
+
+    def policy(self, name: str | None) -> EscalationPolicy:
+        """The escalation policy called ``name`` (the default one-step policy for ``None``)."""
+        for policy in self.escalation_policies:
+            if policy.name == name:
+                return policy
+        return DEFAULT_POLICY
 
     @model_validator(mode="after")
     def _sends_finish_within_lease(self) -> Self:

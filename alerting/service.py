@@ -75,6 +75,7 @@ async def run_alerting(
                     log_config=None,
                     lifespan="off",
                     access_log=False,
+                    timeout_graceful_shutdown=2,  # live SSE streams must not block a stop
                 )
             )
             with _listen(settings.api.host, settings.api.port) as listener:

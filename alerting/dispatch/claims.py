@@ -124,6 +124,14 @@ def record_outcome(
             )
             if not won:
                 return False
+            if status is NotificationStatus.DELIVERED:
+                session.execute(
+                    update(Incident)
+                    .where(
+                        Incident.id == claimed.incident.id, Incident.first_delivered_at.is_(None)
+                    )
+                    .values(first_delivered_at=now)
+                )
             detail = f"{claimed.channel} to {claimed.person_id}, attempt {claimed.attempts}"
             if receipt_code is not None:
                 detail += f", code {receipt_code}"

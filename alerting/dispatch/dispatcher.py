@@ -1,4 +1,4 @@
-"""The dispatcher loop: claim → send → record, for every due notification.
+"""The dispatcher loop: escalate → claim → send → record, for every due notification.
 
 Sends run concurrently (one task per claimed notification) so a slow SMTP relay does not hold
 up a webhook; each result goes through the retry stage (:func:`retry_decision`).
@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from alerting.api.tokens import AcceptTokens, link_for_token
 from alerting.channels.base import ChannelSender, DeliveryReceipt, Notice
 from alerting.config import AlertingSettings
+from alerting.directory.port import Directory
 from alerting.dispatch.claims import Claimed, claim_due, record_outcome
 from alerting.dispatch.retry import RetryDecision, retry_decision
 from alerting.errors import (
@@ -26,6 +27,8 @@ from alerting.errors import (
     RetryableDeliveryError,
     StoreError,
 )
+from alerting.escalation.context import RouterContext
+from alerting.escalation.engine import escalate_due
 from alerting.store.models import LogAction, NotificationStatus
 from contracts.clock import Clock
 
@@ -44,8 +47,10 @@ class Dispatcher:
         clock: Clock,
         *,
         batch_size: int = 50,
+        directory: Directory | None = None,
     ) -> None:
         self._engine = engine
+        self._ctx = RouterContext.build(settings, directory)
         self._settings = settings
         self._senders = senders
         self._tokens = tokens
@@ -53,7 +58,13 @@ class Dispatcher:
         self._batch_size = batch_size
 
     async def run_once(self) -> int:
-        """Claim and send one batch; returns how many notifications were attempted."""
+        """Fire due escalation steps, then claim and send one batch of notifications.
+
+        Returns how many notifications were attempted.
+        """
+        await asyncio.to_thread(
+            escalate_due, self._engine, self._ctx, self._clock.now(), self._batch_size
+        )
         lease = timedelta(seconds=self._settings.delivery.claim_lease_s)
         claimed = await asyncio.to_thread(
             claim_due, self._engine, self._clock.now(), lease, self._batch_size
@@ -98,7 +109,7 @@ class Dispatcher:
             type=incident.type,
             severity=incident.severity,
             warning_class=incident.warning_class,
-            resident_id=incident.resident_id,
+            resident_id=incident.resident_id or incident.home_id or "-",
             home_id=incident.home_id,
             summary=incident.summary,
             opened_at=incident.opened_at,

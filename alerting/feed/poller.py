@@ -9,7 +9,9 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.config import AlertingSettings
+from alerting.directory.port import Directory
 from alerting.errors import StoreError
+from alerting.escalation.context import RouterContext
 from alerting.feed.processor import ProcessedEvent, process_event_row
 from alerting.feed.source import events_table_exists, lag_floor, unprocessed_rows
 from alerting.store.models import FeedCursor
@@ -22,9 +24,17 @@ log = logging.getLogger(__name__)
 class FeedPoller:
     """Polls the ingest's ``events`` table and processes new rows, oldest first."""
 
-    def __init__(self, engine: Engine, settings: AlertingSettings, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: AlertingSettings,
+        clock: Clock,
+        *,
+        directory: Directory | None = None,
+    ) -> None:
         self._engine = engine
         self._settings = settings
+        self._ctx = RouterContext.build(settings, directory)
         self._clock = clock
         self._table_seen = False
         self._waiting_logged = False
@@ -53,7 +63,7 @@ class FeedPoller:
             raise StoreError(f"cannot read the event feed: {exc}") from exc
         done: list[ProcessedEvent] = []
         for row in rows:
-            result = process_event_row(self._engine, self._settings, row, self._clock.now())
+            result = process_event_row(self._engine, self._ctx, row, self._clock.now())
             if result is not None:
                 done.append(result)
         if rows:

@@ -16,28 +16,25 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from alerting.config import AlertingSettings
 from alerting.errors import StoreError
+from alerting.escalation.context import RouterContext
+from alerting.escalation.engine import add_log
 from alerting.feed.source import EventRow
-from alerting.incidents.grouping import decide, fingerprint
+from alerting.incidents.grouping import decide, fingerprint, operator_fingerprint, resolves_on_clear
+from alerting.incidents.opening import ROUTER_ACTOR, open_incident, resolve_cleared
 from alerting.store.models import (
+    TERMINAL_STATUSES,
     FeedOutcome,
     Incident,
     IncidentEvent,
-    IncidentLog,
     IncidentStatus,
     LogAction,
-    Notification,
-    NotificationStatus,
 )
 from contracts.envelope import Envelope, decode_envelope
 from contracts.errors import PayloadValidationError
-from contracts.events import EventBody
-from contracts.ids import new_message_id
+from contracts.events import Audience, EventBody
 
 log = logging.getLogger(__name__)
-
-ROUTER_ACTOR = "router"
 
 
 def _already_recorded(engine: Engine, message_id: str) -> bool:
@@ -59,14 +56,14 @@ class ProcessedEvent:
 
 
 def process_event_row(
-    engine: Engine, settings: AlertingSettings, row: EventRow, now: datetime
+    engine: Engine, ctx: RouterContext, row: EventRow, now: datetime
 ) -> ProcessedEvent | None:
     """Process ``row`` in one transaction; ``None`` if it was (or just got) processed elsewhere."""
     try:
         with Session(engine) as session, session.begin():
             if session.scalar(select(IncidentEvent.id).filter_by(message_id=row.message_id)):
                 return None
-            result = _process(session, settings, row, now)
+            result = _process(session, ctx, row, now)
             session.add(
                 IncidentEvent(
                     incident_id=result.incident_id,
@@ -95,7 +92,7 @@ class _Result:
     detail: str | None = None
 
 
-def _process(session: Session, settings: AlertingSettings, row: EventRow, now: datetime) -> _Result:
+def _process(session: Session, ctx: RouterContext, row: EventRow, now: datetime) -> _Result:
     try:
         envelope = decode_envelope(row.envelope_json)
     except PayloadValidationError as exc:
@@ -106,92 +103,60 @@ def _process(session: Session, settings: AlertingSettings, row: EventRow, now: d
     body = envelope.body
     if not isinstance(body, EventBody):
         return _Result(FeedOutcome.NOT_CARE_RELEVANT, detail=f"body kind {body.kind}")
+    operator_paged = ctx.settings.operator_receiver is not None
+    key = _fingerprint(envelope, body)
     active = None
-    if envelope.resident_id is not None:
-        key = fingerprint(envelope.org_id, envelope.resident_id, body.type.value)
+    if key is not None:
         active = session.scalar(
-            select(Incident).where(
-                Incident.fingerprint == key, Incident.status != IncidentStatus.RESOLVED
-            )
+            select(Incident)
+            .where(Incident.fingerprint == key, Incident.status.not_in(TERMINAL_STATUSES))
+            .with_for_update()
         )
-    outcome = decide(body, resident_id=envelope.resident_id, has_active_incident=active is not None)
-    if outcome is FeedOutcome.OPENED:
-        incident = _open_incident(session, settings, envelope, body, now)
-        return _Result(outcome, incident.id)
+    outcome = decide(
+        body,
+        resident_id=envelope.resident_id,
+        has_active_incident=active is not None,
+        operator_paged=operator_paged,
+    )
+    if outcome in (FeedOutcome.OPENED, FeedOutcome.OPERATOR_OPENED):
+        assert key is not None
+        incident = open_incident(session, ctx, envelope, body, key=key, now=now)
+        return _Result(FeedOutcome.MUTED if incident.muted_reason else outcome, incident.id)
     if active is None:
         return _Result(outcome)
     if outcome is FeedOutcome.REPEAT:
         active.event_count += 1
         active.last_event_at = max(active.last_event_at, envelope.gateway_time)
-        _log(session, active.id, now, LogAction.EVENT_ATTACHED, f"event {envelope.message_id}")
+        add_log(
+            session,
+            active.id,
+            now,
+            LogAction.EVENT_ATTACHED,
+            f"event {envelope.message_id}",
+            actor=ROUTER_ACTOR,
+        )
     elif outcome is FeedOutcome.CLEARED:
-        _log(session, active.id, now, LogAction.CLEARED_EVENT, f"event {envelope.message_id}")
+        if active.status is IncidentStatus.OPEN and (
+            active.muted_reason is not None or resolves_on_clear(active.type)
+        ):
+            resolve_cleared(session, active, envelope.message_id, now)
+            return _Result(FeedOutcome.RESOLVED, active.id)
+        add_log(
+            session,
+            active.id,
+            now,
+            LogAction.CLEARED_EVENT,
+            f"event {envelope.message_id}",
+            actor=ROUTER_ACTOR,
+        )
         log.info("incident %s: condition cleared (left open for the care worker)", active.id)
     return _Result(outcome, active.id)
 
 
-def _open_incident(
-    session: Session,
-    settings: AlertingSettings,
-    envelope: Envelope,
-    body: EventBody,
-    now: datetime,
-) -> Incident:
-    assert envelope.resident_id is not None
-    incident = Incident(
-        id=new_message_id(now),
-        org_id=envelope.org_id,
-        fingerprint=fingerprint(envelope.org_id, envelope.resident_id, body.type.value),
-        resident_id=envelope.resident_id,
-        home_id=envelope.home_id,
-        type=body.type.value,
-        warning_class=body.warning_class.value,
-        severity=body.severity.value,
-        status=IncidentStatus.OPEN,
-        summary=body.evidence.summary,
-        opened_at=now,
-        last_event_at=envelope.gateway_time,
-        event_count=1,
-    )
-    session.add(incident)
-    session.flush()  # the active-fingerprint unique index fails here if another router won
-    receiver = settings.receiver(settings.route.receiver)
-    pages = 0
-    for person_id in receiver.people:
-        for contact in settings.person(person_id).contacts:
-            session.add(
-                Notification(
-                    incident_id=incident.id,
-                    person_id=person_id,
-                    channel=contact.channel.value,
-                    target=contact.target,
-                    status=NotificationStatus.PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-            pages += 1
-    _log(
-        session,
-        incident.id,
-        now,
-        LogAction.OPENED,
-        f"event {envelope.message_id}; receiver {receiver.name}; {pages} notification(s)",
-    )
-    log.info(
-        "incident %s opened: %s for %s, paging receiver %s",
-        incident.id,
-        incident.type,
-        incident.resident_id,
-        receiver.name,
-    )
-    return incident
-
-
-def _log(session: Session, incident_id: str, at: datetime, action: LogAction, detail: str) -> None:
-    session.add(
-        IncidentLog(
-            incident_id=incident_id, at=at, actor=ROUTER_ACTOR, action=action, detail=detail
-        )
-    )
+def _fingerprint(envelope: Envelope, body: EventBody) -> str | None:
+    if body.audience is Audience.OPERATOR:
+        where = envelope.home_id or envelope.gateway_id
+        return operator_fingerprint(envelope.org_id, where, envelope.device_id, body.type.value)
+    if envelope.resident_id is None:
+        return None
+    return fingerprint(envelope.org_id, envelope.resident_id, body.type.value)

@@ -1,20 +1,20 @@
-"""Accepting an incident: the status-guarded transition and the incident's read model."""
+"""Accepting an incident: the first accept wins, escalation stops, pending pages are cancelled."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from alerting.errors import StoreError
-from alerting.store.models import Incident, IncidentLog, IncidentStatus, LogAction, Notification
+from alerting.escalation.engine import add_log, cancel_pending
+from alerting.store.models import Incident, IncidentStatus, LogAction
 
 log = logging.getLogger(__name__)
 
@@ -39,31 +39,44 @@ class AcceptResult:
 
 
 def accept_incident(
-    engine: Engine, incident_id: str, person_id: str, now: datetime
+    engine: Engine,
+    incident_id: str,
+    person_id: str,
+    now: datetime,
+    *,
+    ack_timeout_s: Callable[[str | None], float | None] | None = None,
+    via: str = "link",
 ) -> AcceptResult:
-    """Let ``person_id`` accept ``incident_id``; only the first accept wins."""
+    """Let ``person_id`` accept ``incident_id``; only the first accept wins.
+
+    Escalation stops, pending pages to others are cancelled, and if the incident's policy has
+    an ack timeout (``ack_timeout_s(policy_name)``) its deadline for "contact made" starts.
+    """
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            won = _rowcount(
-                session.execute(
-                    update(Incident)
-                    .where(Incident.id == incident_id, Incident.status == IncidentStatus.OPEN)
-                    .values(status=IncidentStatus.ACCEPTED, accepted_by=person_id, accepted_at=now)
-                )
+            incident = session.scalar(
+                select(Incident).where(Incident.id == incident_id).with_for_update()
             )
-            if won:
-                session.add(
-                    IncidentLog(
-                        incident_id=incident_id,
-                        at=now,
-                        actor=person_id,
-                        action=LogAction.ACCEPTED,
-                        detail="accepted via link",
-                    )
+            if incident is not None and incident.status is IncidentStatus.OPEN:
+                timeout = ack_timeout_s(incident.escalation_policy) if ack_timeout_s else None
+                incident.status = IncidentStatus.ACCEPTED
+                incident.accepted_by, incident.accepted_at = person_id, now
+                incident.next_escalation_at = None
+                incident.muted_reason = None
+                incident.ack_deadline_at = now + timedelta(seconds=timeout) if timeout else None
+                if incident.time_to_accept_s is None:
+                    incident.time_to_accept_s = (now - incident.opened_at).total_seconds()
+                add_log(
+                    session,
+                    incident_id,
+                    now,
+                    LogAction.ACCEPTED,
+                    f"accepted via {via}",
+                    actor=person_id,
                 )
+                cancel_pending(session, incident_id, now, f"accepted by {person_id}", person_id)
                 log.info("incident %s accepted by %s", incident_id, person_id)
                 return AcceptResult(AcceptOutcome.ACCEPTED, person_id, now)
-            incident = session.get(Incident, incident_id)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record the acceptance of {incident_id}: {exc}") from exc
     if incident is None:
@@ -73,63 +86,3 @@ def accept_incident(
     if incident.accepted_by is not None:
         return AcceptResult(AcceptOutcome.TAKEN, incident.accepted_by, incident.accepted_at)
     return AcceptResult(AcceptOutcome.RESOLVED)
-
-
-def incident_view(engine: Engine, incident_id: str) -> dict[str, Any] | None:
-    """The incident with its notifications (and receipts) and its audit log, JSON-ready."""
-    try:
-        with Session(engine) as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                return None
-            notifications = session.scalars(
-                select(Notification).filter_by(incident_id=incident_id).order_by(Notification.id)
-            ).all()
-            entries = session.scalars(
-                select(IncidentLog).filter_by(incident_id=incident_id).order_by(IncidentLog.id)
-            ).all()
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read incident {incident_id}: {exc}") from exc
-    return {
-        "id": incident.id,
-        "type": incident.type,
-        "severity": incident.severity,
-        "warning_class": incident.warning_class,
-        "resident_id": incident.resident_id,
-        "home_id": incident.home_id,
-        "summary": incident.summary,
-        "status": incident.status.value,
-        "opened_at": _iso(incident.opened_at),
-        "last_event_at": _iso(incident.last_event_at),
-        "event_count": incident.event_count,
-        "accepted_by": incident.accepted_by,
-        "accepted_at": _iso(incident.accepted_at),
-        "resolved_at": _iso(incident.resolved_at),
-        "notifications": [
-            {
-                "id": n.id,
-                "person_id": n.person_id,
-                "channel": n.channel,
-                "status": n.status.value,
-                "attempts": n.attempts,
-                "last_error": n.last_error,
-                "delivered_at": _iso(n.delivered_at),
-                "receipt_code": n.receipt_code,
-                "receipt_detail": n.receipt_detail,
-            }
-            for n in notifications
-        ],
-        "log": [
-            {"at": _iso(e.at), "actor": e.actor, "action": e.action.value, "detail": e.detail}
-            for e in entries
-        ],
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE matched (``Session.execute`` is typed as a plain ``Result``)."""
-    return int(cast(CursorResult[Any], result).rowcount)

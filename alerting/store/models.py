@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -55,6 +56,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+ACTIVE_SQL = "status NOT IN ('closed', 'resolved')"
+"""The partial-index predicate of an active incident (one per fingerprint)."""
+
+
 class Base(DeclarativeBase):
     """Declarative base with constraint naming, so migrations name things the same way."""
 
@@ -64,9 +69,16 @@ class Base(DeclarativeBase):
 class IncidentStatus(StrEnum):
     """Where an incident is in its life."""
 
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    RESOLVED = "resolved"
+    OPEN = "open"  # raised: paging and escalating until someone accepts
+    ACCEPTED = "accepted"  # a named person took it
+    EN_ROUTE = "en_route"
+    CONTACT_MADE = "contact_made"
+    CLOSED = "closed"  # closed by a person with an outcome code
+    RESOLVED = "resolved"  # the source cleared before anyone accepted, or muted and cleared
+
+
+TERMINAL_STATUSES = (IncidentStatus.CLOSED, IncidentStatus.RESOLVED)
+"""Statuses an incident never leaves; every other status is active."""
 
 
 class NotificationStatus(StrEnum):
@@ -76,6 +88,7 @@ class NotificationStatus(StrEnum):
     SENDING = "sending"  # claimed by one router; the lease in next_attempt_at bounds it
     DELIVERED = "delivered"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # the incident was accepted (or resolved) before it was sent
 
 
 class FeedOutcome(StrEnum):
@@ -88,6 +101,9 @@ class FeedOutcome(StrEnum):
     CLEARED_NO_INCIDENT = "cleared_no_incident"
     NOT_CARE_RELEVANT = "not_care_relevant"  # not an event body, or no resident
     MALFORMED = "malformed"  # envelope did not decode; kept in events for inspection
+    MUTED = "muted"  # incident opened but inhibited, silenced or the resident is away
+    OPERATOR_OPENED = "operator_opened"  # device health: incident for the operator receiver
+    RESOLVED = "resolved"  # the source cleared and the unaccepted incident was resolved
 
 
 class LogAction(StrEnum):
@@ -100,6 +116,14 @@ class LogAction(StrEnum):
     NOTIFICATION_RETRY = "notification_retry"
     NOTIFICATION_FAILED = "notification_failed"
     ACCEPTED = "accepted"
+    ESCALATED = "escalated"
+    EN_ROUTE = "en_route"
+    CONTACT_MADE = "contact_made"
+    CLOSED = "closed"
+    RESOLVED = "resolved"
+    MUTED = "muted"
+    ACK_TIMEOUT = "ack_timeout"
+    CANCELLED = "cancelled"
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:
@@ -123,16 +147,19 @@ class Incident(Base):
             "uq_incidents_active_fingerprint",
             "fingerprint",
             unique=True,
-            postgresql_where=text("status <> 'resolved'"),
-            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text(ACTIVE_SQL),
+            sqlite_where=text(ACTIVE_SQL),
         ),
         Index("ix_incidents_status_opened_at", "status", "opened_at"),
+        Index("ix_incidents_next_escalation_at", "next_escalation_at"),
+        Index("ix_incidents_ack_deadline_at", "ack_deadline_at"),
+        Index("ix_incidents_home_id", "home_id"),
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(200))
-    resident_id: Mapped[str] = mapped_column(String(64))
+    resident_id: Mapped[str | None] = mapped_column(String(64))
     home_id: Mapped[str | None] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(64))
     warning_class: Mapped[str] = mapped_column(String(32))
@@ -145,6 +172,29 @@ class Incident(Base):
     accepted_by: Mapped[str | None] = mapped_column(String(64))
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    audience: Mapped[str] = mapped_column(String(16), server_default="care")
+    team_id: Mapped[str | None] = mapped_column(String(64))
+    detector: Mapped[str | None] = mapped_column(String(100))
+    labels_json: Mapped[str] = mapped_column(Text, server_default="{}")
+    evidence_json: Mapped[str | None] = mapped_column(Text)
+    route_path: Mapped[str | None] = mapped_column(String(500))
+    receivers: Mapped[str | None] = mapped_column(String(500))
+    group_key: Mapped[str | None] = mapped_column(String(300))
+    escalation_policy: Mapped[str | None] = mapped_column(String(100))
+    escalation_step: Mapped[int] = mapped_column(Integer, server_default="0")
+    escalation_round: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ack_deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    muted_reason: Mapped[str | None] = mapped_column(String(32))
+    first_delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    en_route_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    contact_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    close_note: Mapped[str | None] = mapped_column(Text)
+    time_to_accept_s: Mapped[float | None] = mapped_column(Float)
+    time_to_contact_s: Mapped[float | None] = mapped_column(Float)
 
 
 class IncidentEvent(Base):
@@ -188,6 +238,8 @@ class Notification(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     receipt_code: Mapped[int | None] = mapped_column(Integer)
     receipt_detail: Mapped[str | None] = mapped_column(Text)
+    step: Mapped[int | None] = mapped_column(Integer)
+    round: Mapped[int | None] = mapped_column(Integer)
 
 
 class IncidentLog(Base):
@@ -213,3 +265,32 @@ class FeedCursor(Base):
     feed: Mapped[str] = mapped_column(String(64), primary_key=True)
     high_seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Silence(Base):
+    """A maintenance silence created through the API (config silences are not stored)."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    matchers_json: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PushSubscription(Base):
+    """A care worker's Web Push subscription (read by the webpush channel)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    endpoint: Mapped[str] = mapped_column(String(2000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

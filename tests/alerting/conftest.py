@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from alerting.store.db import create_db_engine, migrate
+from tests.alerting.escalation_support import JWT_SECRET, JWT_SECRET_ENV
 from tests.alerting.support import (
     TOKEN_SECRET,
     TOKEN_SECRET_ENV,
@@ -21,6 +22,7 @@ from tests.alerting.support import (
 def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TOKEN_SECRET_ENV, TOKEN_SECRET)
     monkeypatch.setenv(WEBHOOK_SECRET_ENV, WEBHOOK_SECRET)
+    monkeypatch.setenv(JWT_SECRET_ENV, JWT_SECRET)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

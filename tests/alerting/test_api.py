@@ -88,9 +88,10 @@ async def test_accept_by_link_then_idempotent_then_conflict(
         "cw-0001",
         accepted_at,
     )
-    assert [e["action"] for e in view["log"]] == ["opened", "accepted"]
-    assert view["log"][1]["actor"] == "cw-0001"
+    assert [e["action"] for e in view["log"]] == ["opened", "escalated", "accepted", "cancelled"]
+    assert view["log"][2]["actor"] == "cw-0001"
     assert len(view["notifications"]) == 3
+    assert {n["status"] for n in view["notifications"]} == {"cancelled"}  # none was sent yet
 
 
 async def test_bad_expired_and_foreign_tokens(

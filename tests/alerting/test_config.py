@@ -15,7 +15,7 @@ EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "alerting.yaml"
 
 def test_example_config_loads() -> None:
     settings = load_alerting_settings(EXAMPLE)
-    person = settings.person(settings.receiver(settings.route.receiver).people[0])
+    person = settings.person(settings.receiver(settings.route.receiver or "").people[0])
     assert person.name == "王芳"
     assert {c.channel for c in person.contacts} == {ChannelKind.WEBHOOK, ChannelKind.EMAIL}
     assert settings.database_url.startswith("sqlite:///./var/")

@@ -79,7 +79,7 @@ def test_fire_opens_one_incident_and_pages_every_contact_once(engine: Engine, db
         actions = [e.action for e in session.scalars(select(IncidentLog)).all()]
     # cw-0001 has a webhook and an email; cw-0002 a webhook: three pages, none for the repeat
     assert channels == [("cw-0001", "email"), ("cw-0001", "webhook"), ("cw-0002", "webhook")]
-    assert actions == [LogAction.OPENED, LogAction.EVENT_ATTACHED]
+    assert actions == [LogAction.OPENED, LogAction.ESCALATED, LogAction.EVENT_ATTACHED]
 
 
 def test_other_resident_or_type_opens_its_own_incident(engine: Engine, db_url: str) -> None:
@@ -114,7 +114,7 @@ def test_cleared_event_is_logged_on_the_open_incident(engine: Engine, db_url: st
         incident = session.scalars(select(Incident)).one()
         assert incident.status.value == "open"  # resolution policy comes later
         actions = [e.action for e in session.scalars(select(IncidentLog)).all()]
-    assert actions == [LogAction.OPENED, LogAction.CLEARED_EVENT]
+    assert actions == [LogAction.OPENED, LogAction.ESCALATED, LogAction.CLEARED_EVENT]
 
 
 def test_malformed_row_is_kept_counted_and_skipped(engine: Engine, db_url: str) -> None:

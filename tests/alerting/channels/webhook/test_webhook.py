@@ -132,4 +132,4 @@ async def test_no_pages_after_someone_accepted(engine: Engine, db_url: str) -> N
         assert await dispatcher(engine, settings, client, clock).run_once() == 0
     assert receiver.deliveries.get("ok", []) == []
     [n] = notifications(engine)
-    assert n.status is NotificationStatus.PENDING
+    assert n.status is NotificationStatus.CANCELLED

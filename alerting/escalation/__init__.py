@@ -1,0 +1,1 @@
+"""Escalation: timed steps, who each step pages, and the database-timed escalator."""

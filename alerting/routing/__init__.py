@@ -1,0 +1,1 @@
+"""Routing: matchers on incident labels and the Alertmanager-shaped route tree."""
