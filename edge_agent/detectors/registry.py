@@ -4,18 +4,21 @@ Example:
     >>> from edge_agent.detectors.settings import DetectionSettings
     >>> [d.name for d in build_detectors(DetectionSettings())]  # doctest: +NORMALIZE_WHITESPACE
     ['edge.fire/v1', 'edge.bed_exit/v1', 'edge.routine/v1', 'edge.wandering/v1',
-     'edge.fall/v1', 'edge.sos/v1', 'edge.wristband_health/v1']
+     'edge.fall/v1', 'edge.sos/v1', 'edge.wristband_health/v1', 'edge.bed/v1',
+     'edge.vitals/v1']
 """
 
 from __future__ import annotations
 
 from edge_agent.detectors.base import Detector
+from edge_agent.detectors.bed import BedPresenceDetector
 from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.fall import FallDetector
 from edge_agent.detectors.fire import FireDetector
 from edge_agent.detectors.routine import RoutineDetector
 from edge_agent.detectors.settings import DetectionSettings
 from edge_agent.detectors.sos import SosDetector
+from edge_agent.detectors.vitals import VitalsDetector
 from edge_agent.detectors.wandering import WanderingDetector
 from edge_agent.detectors.wristband_health import WristbandHealthDetector
 
@@ -33,4 +36,6 @@ def build_detectors(settings: DetectionSettings) -> list[Detector]:
         fall,
         SosDetector(settings.sos, im_ok=fall),  # a press that cancels a fall is not an SOS
         WristbandHealthDetector(settings.wristband_health),
+        BedPresenceDetector(settings.bed),
+        VitalsDetector(settings.vitals),
     ]

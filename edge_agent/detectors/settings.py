@@ -15,8 +15,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from contracts.config import ConfigModel
+from edge_agent.detectors.bed import BedSettings
 from edge_agent.detectors.fall import FallSettings
 from edge_agent.detectors.sos import SosSettings
+from edge_agent.detectors.vitals_limits import VitalsSettings
 from edge_agent.detectors.wristband_health import WristbandHealthSettings
 from edge_agent.portrait.settings import RoutineSettings
 
@@ -34,3 +36,7 @@ class DetectionSettings(ConfigModel):
     """The SOS button (how long a held "I'm OK" press takes to become an SOS)."""
     wristband_health: WristbandHealthSettings = Field(default_factory=WristbandHealthSettings)
     """Off-wrist, low battery and silent-band limits (operator events)."""
+    bed: BedSettings = Field(default_factory=BedSettings)
+    """Bed presence debounce (in/out) and the silent-mattress limit."""
+    vitals: VitalsSettings = Field(default_factory=VitalsSettings)
+    """Heart and breathing rate limits, how long they must hold, and apnea (clinical defaults)."""

@@ -99,6 +99,8 @@ class VitalsBatch:
     """Median 2 s standard deviation (sensor units): what presence is decided on."""
     breathing_stopped: BoolArray
     """In bed, good heartbeat, but the last seconds show no breathing swing."""
+    breath_amplitude: FloatArray
+    """Standard deviation of the breathing band over the window's still samples."""
 
 
 @lru_cache(maxsize=32)
@@ -142,7 +144,10 @@ def _movement(
 
 
 def estimate_vitals_batch(
-    samples: NDArray[np.floating], sample_rate_hz: float, settings: BcgSettings | None = None
+    samples: NDArray[np.floating],
+    sample_rate_hz: float,
+    settings: BcgSettings | None = None,
+    breath_reference: FloatArray | None = None,
 ) -> VitalsBatch:
     """Estimate every bed's vitals from one window of raw BCG.
 
@@ -151,6 +156,10 @@ def estimate_vitals_batch(
             10 s (30 s recommended: a breathing rate needs a few breaths).
         sample_rate_hz: sampling rate, at least 25 Hz.
         settings: thresholds (defaults: :class:`BcgSettings`).
+        breath_reference: per bed, the breathing swing (``breath_amplitude``) seen while
+            the bed's breathing was last measured; if given, recent breathing is also judged
+            against it, so a pause longer than the window is still a pause (the streaming
+            processor keeps it).
 
     Raises:
         ValueError: the window is too short or the rate too low to estimate anything.
@@ -182,7 +191,11 @@ def estimate_vitals_batch(
     resp_valid = valid[:, ::rstep]
     r_rr = masked_autocorr(resp, resp_valid, round(12.5 * resp_rate))
     period_rr, breath_periodicity = dominant_period(r_rr, resp_rate, 60 / 40, 60 / 5)
-    stopped = _breathing_stopped(resp, resp_valid, round(cfg.breath_recent_s * resp_rate), cfg)
+    recent_amp, window_amp = _breath_amplitudes(
+        resp, resp_valid, round(cfg.breath_recent_s * resp_rate)
+    )
+    reference = window_amp if breath_reference is None else np.fmax(window_amp, breath_reference)
+    stopped = ~np.isnan(recent_amp) & (recent_amp < cfg.breath_flat_ratio * reference)
 
     usable = in_bed & (movement <= cfg.max_movement_share)
     heart_ok = usable & (heart_periodicity >= cfg.min_heart_periodicity)
@@ -196,24 +209,23 @@ def estimate_vitals_batch(
         movement_index=movement,
         signal_power=power,
         breathing_stopped=heart_ok & stopped,
+        breath_amplitude=window_amp,
     )
 
 
-def _breathing_stopped(
-    resp: FloatArray, valid: BoolArray, recent: int, cfg: BcgSettings
-) -> BoolArray:
-    """True where the last ``recent`` samples swing far less than the window's breaths."""
+def _breath_amplitudes(
+    resp: FloatArray, valid: BoolArray, recent: int
+) -> tuple[FloatArray, FloatArray]:
+    """Breathing-band std over the last ``recent`` samples (NaN if mostly masked) and over
+    the whole window."""
     w = valid.astype(np.float64)
     total = np.maximum(w.sum(axis=-1), 1.0)
     mean = (resp * w).sum(axis=-1) / total
     dev = (resp - mean[:, None]) ** 2 * w
     window_std = np.sqrt(dev.sum(axis=-1) / total)
-    recent_w = w[:, -recent:]
-    recent_n = recent_w.sum(axis=-1)
+    recent_n = w[:, -recent:].sum(axis=-1)
     recent_std = np.sqrt(dev[:, -recent:].sum(axis=-1) / np.maximum(recent_n, 1.0))
-    seen = recent_n >= recent / 2
-    stopped: BoolArray = seen & (recent_std < cfg.breath_flat_ratio * window_std)
-    return stopped
+    return np.where(recent_n >= recent / 2, recent_std, np.nan), window_std
 
 
 class RawMattressProcessor:
@@ -222,7 +234,10 @@ class RawMattressProcessor:
     Keeps the last ``window_s`` of samples; after each ``hop_s`` of new samples it estimates
     the window (nothing until ``min_window_s`` are buffered). Presence has hysteresis: the bed
     becomes occupied at ``presence_threshold`` and empty below ``presence_off_ratio`` × that.
-    Blocks are joined by ``first_sample_seq``: a retransmitted block is dropped, a gap or a
+    It remembers the bed's usual breathing swing (about a minute's average while a rate is
+    measured), so breathing that has stopped for longer than the window still reads as
+    stopped, not as noise. Blocks are joined by ``first_sample_seq``: a retransmitted block
+    is dropped, a gap or a
     restarted sequence starts a fresh window (counted in ``gaps``); a block of another rate
     or channel is counted and skipped, never fatal.
 
@@ -266,6 +281,8 @@ class RawMattressProcessor:
         self._next_seq: int | None = None
         self._total = 0
         self._in_bed = False
+        self._breath_ref: float | None = None
+        self._ref_weight = min(hop_s / 60.0, 1.0)  # about a minute's memory
         self.gaps = 0
         self.skipped_blocks = 0
 
@@ -301,7 +318,12 @@ class RawMattressProcessor:
         return out
 
     def _estimate(self, window: FloatArray) -> MattressVitals:
-        v = estimate_vitals_batch(window, self.sample_rate_hz, self._settings)
+        ref = None if self._breath_ref is None else np.array([self._breath_ref])
+        v = estimate_vitals_batch(window, self.sample_rate_hz, self._settings, ref)
+        if not np.isnan(v.resp_rate_br_min[0]):
+            amp = float(v.breath_amplitude[0])
+            old = amp if self._breath_ref is None else self._breath_ref
+            self._breath_ref = old + self._ref_weight * (amp - old)
         power = float(v.signal_power[0])
         if self._in_bed != (power >= (self._off if self._in_bed else self._on)):
             self._in_bed = not self._in_bed

@@ -12,6 +12,7 @@ import pytest
 
 from contracts.readings import MattressVitals, SmokeReading, WristbandStatus
 from edge_agent.detectors.base import Detector
+from edge_agent.detectors.bed import BedPresenceDetector
 from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.contract import (
     ContractViolationError,
@@ -22,10 +23,12 @@ from edge_agent.detectors.fall import FallDetector
 from edge_agent.detectors.fire import FireDetector
 from edge_agent.detectors.routine import RoutineDetector
 from edge_agent.detectors.sos import SosDetector
+from edge_agent.detectors.vitals import VitalsDetector
 from edge_agent.detectors.wandering import WanderingDetector
 from edge_agent.detectors.wristband_health import WristbandHealthDetector
 from tests.edge_agent.detectors import fall_streams
 from tests.edge_agent.detectors import routine_streams as rs
+from tests.edge_agent.detectors import vitals_streams as vs
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -90,6 +93,8 @@ CASES: dict[str, tuple[Callable[[], Detector], Callable[[], Sequence[Step]]]] = 
     "fall": (FallDetector, fall_stream),
     "sos": (SosDetector, sos_stream),
     "wristband_health": (WristbandHealthDetector, wristband_health_stream),
+    "bed": (lambda: BedPresenceDetector(vs.fast_bed_settings()), vs.bed_contract_stream),
+    "vitals": (lambda: VitalsDetector(vs.fast_vitals_settings()), vs.vitals_contract_stream),
 }
 
 
@@ -97,6 +102,16 @@ CASES: dict[str, tuple[Callable[[], Detector], Callable[[], Sequence[Step]]]] = 
 def test_detector_passes_the_shared_contract(name: str) -> None:
     make, stream = CASES[name]
     detections = check_detector_contract(make, stream())
+    if name == "vitals":
+        assert [(d.event.type.value, d.event.status.value) for d in detections] == [
+            ("hr_high", "raised"),
+            ("hr_high", "cleared"),
+            ("apnea", "raised"),
+            ("apnea", "cleared"),
+            ("rr_low", "raised"),
+        ]
+    if name == "bed":
+        assert [d.event.status.value for d in detections] == ["raised", "cleared"]
     if name == "fall":
         assert [(d.device_id, d.event.evidence.values["source"]) for d in detections] == [
             (fall_streams.BAND, "accelerometer"),
