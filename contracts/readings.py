@@ -39,6 +39,12 @@ class MattressVitals(ContractModel):
     resp_rate_br_min: float | None = Field(default=None, ge=0, le=80)
     movement_index: float | None = Field(default=None, ge=0)
     signal_quality: float | None = Field(default=None, ge=0, le=1)
+    breathing_detected: bool | None = Field(
+        default=None,
+        description="False: in bed with a clear heartbeat but no breathing movement (an apnea "
+        "candidate); True: breathing seen; None: not judged (movement, poor signal, or a "
+        "source that does not say)",
+    )
 
 
 class MattressRawBlock(ContractModel):

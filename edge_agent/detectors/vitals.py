@@ -12,10 +12,12 @@ Rules, per mattress (limits in :mod:`edge_agent.detectors.vitals_limits`, with s
       ``sustain_s`` of continuous good readings (no gap > ``max_gap_s``, at least
       ``min_readings``), at least ``sustain_share`` of them are beyond the limit; cleared when
       that share is back inside the limit by the hysteresis margin;
-    * ``apnea`` (critical): good readings with a heartbeat but no breathing detected for
-      ``apnea_s``; cleared when breathing is detected again or the resident is out of bed. A
-      reading that cannot tell (movement, poor signal) restarts the count: never an apnea
-      from doubt.
+    * ``apnea`` (critical): good readings saying no breathing is detected
+      (``breathing_detected`` False — the edge processor sets it when the breathing swing
+      has gone flat while the heartbeat stays clear; for firmware readings without it, a
+      heart rate with no breathing rate) for ``apnea_s``; cleared when breathing is detected
+      again or the resident is out of bed. A reading that cannot tell (movement, poor
+      signal, irregular breathing) restarts the count: never an apnea from doubt.
 
 Example:
     >>> from datetime import UTC, datetime, timedelta
@@ -217,8 +219,7 @@ class VitalsDetector:
         t: float,
         now: datetime,
     ) -> EventBody | None:
-        breathing = good and reading.resp_rate_br_min is not None
-        breathless = good and reading.heart_rate_bpm is not None and not breathing
+        breathing, breathless = _breath_state(reading, good)
         if breathless:
             bed.no_breath_since = bed.no_breath_since if bed.no_breath_since else t
             pause = t - bed.no_breath_since
@@ -249,6 +250,23 @@ class VitalsDetector:
                 f"{SNAPSHOT_VERSION}: it will start from a blank state"
             )
         self._beds = {str(k): BedVitals.from_dict(v) for k, v in beds.items()}
+
+
+def _breath_state(reading: MattressVitals, good: bool) -> tuple[bool, bool]:
+    """(breathing seen, breathing absent) from a good reading; both False when unknown.
+
+    The reading's ``breathing_detected`` decides when present. A firmware reading without
+    it counts as breathless when it has a heart rate but no breathing rate; an edge reading
+    without it is unknown (an irregular breath gives no rate yet is not a pause).
+    """
+    if not good:
+        return False, False
+    if reading.breathing_detected is not None:
+        return reading.breathing_detected, not reading.breathing_detected
+    if reading.resp_rate_br_min is not None:
+        return True, False
+    firmware = reading.source is MattressSource.FIRMWARE
+    return False, firmware and reading.heart_rate_bpm is not None
 
 
 def _apnea_event(

@@ -335,7 +335,15 @@ class RawMattressProcessor:
             resp_rate_br_min=_rounded(v.resp_rate_br_min[0]) if self._in_bed else None,
             movement_index=round(float(v.movement_index[0]), 3),
             signal_quality=round(float(v.signal_quality[0]), 3) if self._in_bed else 0.0,
+            breathing_detected=_breathing(v) if self._in_bed else None,
         )
+
+
+def _breathing(v: VitalsBatch) -> bool | None:
+    """True with a breathing rate, False when it has stopped, None when unknown."""
+    if not np.isnan(v.resp_rate_br_min[0]):
+        return True
+    return False if bool(v.breathing_stopped[0]) else None
 
 
 def _rounded(value: np.float64) -> float | None:

@@ -37,7 +37,7 @@ def test_sustained_tachycardia_is_raised_once_with_numbers_and_cleared_with_hyst
     values = raised.event.evidence.values
     assert values["median_heart_rate_bpm"] == 130.0
     assert values["limit_heart_rate_bpm"] == 120.0
-    assert values["share"] >= 0.8
+    assert float(values["share"]) >= 0.8
     assert "heart rate 130 bpm over the last 2 min" in raised.event.evidence.summary
     assert raised.event.severity is Severity.HIGH
     # 115 bpm is under the limit but not under the clearing level (110): still raised
@@ -94,7 +94,7 @@ def test_a_gap_in_good_readings_restarts_the_window() -> None:
 
 
 def test_apnea_after_twenty_seconds_without_breathing_then_cleared() -> None:
-    readings = [vitals()] * 30 + [vitals(rr=None)] * 25 + [vitals(rr=12)] * 5
+    readings = [vitals()] * 30 + [vitals(rr=None, breathing=False)] * 25 + [vitals(rr=12)] * 5
     out = _play(readings)
     assert _kinds(out) == [("apnea", "raised"), ("apnea", "cleared")]
     raised = out[0].event
@@ -106,15 +106,28 @@ def test_apnea_after_twenty_seconds_without_breathing_then_cleared() -> None:
 
 
 def test_no_apnea_from_doubt_or_short_pauses() -> None:
-    assert _play([vitals()] * 20 + [vitals(rr=None, quality=0.1)] * 60) == []  # movement
-    assert _play([vitals()] * 20 + [vitals(hr=None, rr=None)] * 60) == []  # no heartbeat
-    pauses = ([vitals(rr=None)] * 15 + [vitals()]) * 5  # 15 s pauses: normal in sleep
+    stopped = vitals(rr=None, breathing=False)
+    assert _play([vitals()] * 20 + [stopped.model_copy(update={"signal_quality": 0.1})] * 60) == []
+    assert _play([vitals()] * 20 + [vitals(rr=None)] * 60) == []  # irregular: no rate, no pause
+    pauses = ([stopped] * 15 + [vitals()]) * 5  # 15 s pauses: normal in sleep
     assert _play([vitals()] * 20 + pauses) == []
-    assert _play([vitals()] * 20 + [vitals(rr=None, in_bed=False)] * 60) == []
+    assert _play([vitals()] * 20 + [vitals(rr=None, breathing=False, in_bed=False)] * 60) == []
+
+
+def test_firmware_without_a_breathing_flag_pauses_on_heart_rate_without_breathing_rate() -> None:
+    fw = MattressSource.FIRMWARE
+    readings = [vitals(source=fw, quality=None)] * 20 + [
+        vitals(rr=None, source=fw, quality=None)
+    ] * 25
+    readings = [r.model_copy(update={"breathing_detected": None}) for r in readings]
+    assert _kinds(_play(readings)) == [("apnea", "raised")]
+    no_heart = [r.model_copy(update={"heart_rate_bpm": None}) for r in readings]
+    assert _play(no_heart) == []
 
 
 def test_apnea_clears_when_the_resident_gets_up() -> None:
-    readings = [vitals()] * 20 + [vitals(rr=None)] * 25 + [vitals(None, None, in_bed=False)] * 30
+    stopped = vitals(rr=None, breathing=False)
+    readings = [vitals()] * 20 + [stopped] * 25 + [vitals(None, None, in_bed=False)] * 30
     out = _play(readings)
     assert _kinds(out) == [("apnea", "raised"), ("apnea", "cleared")]
     assert out[1].event.status is EventStatus.CLEARED
@@ -147,7 +160,7 @@ def test_raw_bcg_with_breathing_stopped_raises_apnea_end_to_end() -> None:
     readings = _bcg_stream(110, stop_breathing_at=60.0, hr_bpm=62)
     out = _play(readings)
     assert _kinds(out) == [("apnea", "raised")]
-    assert out[0].event.evidence.values["signal_quality"] > 0.4
+    assert float(out[0].event.evidence.values["signal_quality"]) > 0.4
 
 
 def test_raw_bcg_of_a_calm_sleeper_raises_nothing() -> None:

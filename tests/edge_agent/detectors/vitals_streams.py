@@ -25,8 +25,9 @@ def vitals(
     quality: float | None = 0.9,
     in_bed: bool = True,
     source: MattressSource = MattressSource.EDGE,
+    breathing: bool | None = None,
 ) -> MattressVitals:
-    """One mattress reading."""
+    """One mattress reading (``breathing`` defaults to "seen" when there is a rate)."""
     return MattressVitals(
         source=source,
         in_bed=in_bed,
@@ -34,6 +35,7 @@ def vitals(
         resp_rate_br_min=rr,
         signal_quality=quality,
         movement_index=0.0,
+        breathing_detected=breathing if breathing is not None or rr is None else True,
     )
 
 
@@ -53,7 +55,7 @@ def vitals_contract_stream() -> list[Step]:
     normal = [vitals()] * 12
     high = [vitals(hr=135)] * 30
     back = [vitals()] * 25
-    pause = [vitals(rr=None)] * 9
+    pause = [vitals(rr=None, breathing=False)] * 9
     low_rr = [vitals(rr=5)] * 25
     return steps(normal + high + back + pause + [vitals()] * 3 + low_rr)
 
