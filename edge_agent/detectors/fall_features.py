@@ -16,10 +16,14 @@ The features of an impact at time ``t``, all explainable to a care worker:
     * ``post_std_g``: how much the magnitude still moves after the impact (lying still → ~0);
     * ``post_offset_g``: how far the mean magnitude after the impact is from 1 g (at rest it
       is 1 g whatever the pose; clapping or shaking on goes well off it);
-    * ``pre_std_g``: how much it moved before (jogging, clapping: large and periodic).
+    * ``pre_std_g``: how much it moved before (jogging, clapping: large and periodic);
+    * ``impact_rotation_deg``: how far the wrist turned through the impact itself (mean
+      direction ``t-0.7 … t-0.15`` s against ``t+0.15 … t+0.7`` s);
+    * ``settle_std_g``: how much the magnitude rings on in the ``0.1 … 0.8`` s after the impact
+      (a hand hitting a table stops dead; a falling body rolls and slides on).
 
-The model (:meth:`ImpactFeatures.model_inputs`) weighs the peak, the orientation change and
-the three movement figures; jerk and free fall are reported as evidence only (adding them
+The model (:meth:`ImpactFeatures.model_inputs`) weighs the peak, the two orientation changes
+and the four movement figures; jerk and free fall are reported as evidence only (adding them
 did not help leave-subjects-out on WEDA-FALL).
 
 Example:
@@ -74,6 +78,8 @@ class ImpactFeatures:
     post_std_g: float
     post_offset_g: float
     pre_std_g: float
+    impact_rotation_deg: float
+    settle_std_g: float
 
     def as_dict(self) -> dict[str, float]:
         """The features by name, rounded for evidence."""
@@ -88,6 +94,8 @@ class ImpactFeatures:
             self.post_std_g,
             self.post_offset_g,
             self.pre_std_g,
+            self.impact_rotation_deg / 90.0,
+            self.settle_std_g,
         ]
 
 
@@ -97,6 +105,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "post_std_g",
     "post_offset_g",
     "pre_std_g",
+    "impact_rotation_90deg",
+    "settle_std_g",
 )
 
 
@@ -139,11 +149,14 @@ def impact_features(t: FloatArray, xyz: FloatArray, t_impact: float) -> ImpactFe
         return None
     if t[-1] < t_impact + MIN_POST_DATA_S:
         return None
-    before = xyz[pre].mean(axis=0)
-    after = xyz[post].mean(axis=0)
-    norms = float(np.linalg.norm(before) * np.linalg.norm(after))
-    cosine = float(before @ after) / norms if norms > 0 else 1.0
-    angle = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+    angle = _angle_deg(xyz[pre], xyz[post])
+    just_before = (t >= t_impact - 0.7) & (t < t_impact - 0.15)
+    just_after = (t > t_impact + 0.15) & (t <= t_impact + 0.7)
+    rotation = 0.0
+    if just_before.sum() >= 2 and just_after.sum() >= 2:
+        rotation = _angle_deg(xyz[just_before], xyz[just_after])
+    ringing = (t > t_impact + 0.1) & (t <= t_impact + 0.8)
+    settle = float(magnitude[ringing].std()) if ringing.sum() >= 3 else 0.0
     lo = np.searchsorted(t, t_impact - JERK_HALF_WINDOW_S, side="left")
     hi = np.searchsorted(t, t_impact + JERK_HALF_WINDOW_S, side="right")
     jerk = 0.0
@@ -161,4 +174,14 @@ def impact_features(t: FloatArray, xyz: FloatArray, t_impact: float) -> ImpactFe
         post_std_g=float(magnitude[post].std()),
         post_offset_g=abs(float(magnitude[post].mean()) - 1.0),
         pre_std_g=float(magnitude[pre].std()),
+        impact_rotation_deg=rotation,
+        settle_std_g=settle,
     )
+
+
+def _angle_deg(first: FloatArray, second: FloatArray) -> float:
+    """The angle between the mean acceleration directions of two stretches of samples."""
+    u, v = first.mean(axis=0), second.mean(axis=0)
+    norms = float(np.linalg.norm(u) * np.linalg.norm(v))
+    cosine = float(u @ v) / norms if norms > 0 else 1.0
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))

@@ -3,9 +3,10 @@
 The coefficients live in :mod:`edge_agent.detectors.fall_coefficients`, written by
 ``silverguard eval falls-train --weda DIR`` (reproducible: the same files give the same
 table). Each weight multiplies a standardised feature, so its sign and size say what the
-model learnt: a hard impact and a large orientation change push towards a fall; a wrist whose
-mean magnitude stays off 1 g after the impact (still clapping, shaking) or that was already
-moving a lot before (jogging) pushes away.
+model learnt: a hard impact, a large orientation change and a wrist that rings on through
+the impact then lies still push towards a fall; a wrist whose mean magnitude stays off 1 g
+after the impact (still clapping, shaking) or that was already moving a lot before
+(jogging) pushes away.
 
 Example:
     >>> import numpy as np

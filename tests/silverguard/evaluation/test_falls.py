@@ -77,14 +77,36 @@ def test_eval_falls_reports_leave_one_subject_out_figures_next_to_the_goals(
     assert report["specificity"] == round(adls["true_negatives"] / 5, 4)
     assert set(report["per_activity"]) == {"F01", "F03", "F06", "D01", "D09", "D11"}
     assert sum(r["recordings"] for r in report["per_activity"].values()) == 8
-    # the clear forward fall of U01 is caught by a model that never saw U01
+    rows = {r["key"]: r for r in report["recordings_detail"]}
+    assert set(rows) == {k for k in CUT if "_U02_" not in k and "U02_" not in k}
+    assert sum(r["positive"] for r in rows.values() if r["fall_window_s"]) == falls["detected"]
+
+
+def test_eval_falls_with_the_committed_model_catches_a_clear_fall_after_its_window(
+    weda_cut: Path,
+) -> None:
+    code, out = _run(
+        "eval",
+        "falls",
+        "--weda",
+        str(weda_cut),
+        "--subjects",
+        "U01",
+        "--model",
+        "committed",
+        "--json",
+        "--per-recording",
+    )
+    assert code == 0, out
+    report = json.loads(out)
     [f01] = [r for r in report["recordings_detail"] if r["key"] == "F01/U01_R01"]
     assert f01["positive"]
-    delay = report["delay_from_marked_start_s"]
     start, _ = f01["fall_window_s"]
     first = min(f01["raised"], key=lambda r: r["raised_s"])
+    # held for the 30 s cancel window (ticks are 1 s apart), suspected within seconds
     assert first["raised_s"] - first["suspected_s"] == pytest.approx(30, abs=1.01)
     assert 0 < first["suspected_s"] - start < 10
+    delay = report["delay_from_marked_start_s"]
     assert delay["to_raised_p50"] > delay["to_suspected_p50"] + 29
 
 
