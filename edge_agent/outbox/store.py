@@ -47,7 +47,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -270,9 +270,7 @@ class OutboxStore:
             (limit,),
         )
         return [
-            MalformedPayload(
-                datetime.fromtimestamp(r[0]).astimezone(), r[1], bytes(r[2]), r[3], r[4]
-            )
+            MalformedPayload(datetime.fromtimestamp(r[0], UTC), r[1], bytes(r[2]), r[3], r[4])
             for r in rows
         ]
 

@@ -20,12 +20,19 @@ class HomeBrokerListener:
     """One long-lived client to the home broker, reconnecting with exponential backoff."""
 
     def __init__(
-        self, endpoint: MqttEndpoint, *, identifier: str, subscriptions: Sequence[str]
+        self,
+        endpoint: MqttEndpoint,
+        *,
+        identifier: str,
+        subscriptions: Sequence[str],
+        persistent_session: bool = True,
     ) -> None:
         self._endpoint = endpoint
         self._subscriptions = list(subscriptions)
         # A persistent session: the broker keeps QoS 1 device messages across a short drop.
-        self._client = make_client(endpoint, identifier=identifier, persistent_session=True)
+        self._client = make_client(
+            endpoint, identifier=identifier, persistent_session=persistent_session
+        )
         self.connected = asyncio.Event()
         """Set while connected and subscribed."""
 

@@ -174,3 +174,33 @@ def test_malformed_payloads_are_handed_over_once() -> None:
     ]
     assert pipeline.take_malformed() == []
     assert pipeline.health()["wristband"] == {"messages": 0, "malformed": 1}
+
+
+def test_the_real_raw_processor_turns_bcg_into_edge_vitals_about_once_a_second() -> None:
+    import numpy as np
+
+    from edge_agent.pipeline import default_raw_processor_factory
+    from silverguard.evaluation.bcg_synth import synthesize_bcg
+
+    beats = np.arange(0.5, 40, 0.8)  # 75 bpm
+    resp = np.sin(2 * np.pi * 0.25 * np.arange(0, 40, 0.04))
+    bcg = synthesize_bcg(beats, resp, 25.0, duration_s=40, seed=2, movement_every_s=np.inf)
+    seen = SeenDetector()
+    pipeline = EdgePipeline(
+        settings(), [seen], raw_processor_factory=default_raw_processor_factory()
+    )
+    vitals: list[MattressVitals] = []
+    for second in range(40):
+        block = MattressRawBlock(
+            sample_rate_hz=100,
+            first_sample_seq=100 * second,
+            samples=bcg.samples[100 * second : 100 * (second + 1)].tolist(),
+        )
+        out = pipeline.on_reading("mat-0001", block, NOW + timedelta(seconds=second))
+        vitals += [o.envelope.body for o in out if isinstance(o.envelope.body, MattressVitals)]
+    assert 25 <= len(vitals) <= 32  # one a second once 10 s are buffered
+    assert all(v.source is MattressSource.EDGE for v in vitals)
+    rates = [v.heart_rate_bpm for v in vitals if v.heart_rate_bpm is not None]
+    assert rates
+    assert abs(sorted(rates)[len(rates) // 2] - 75) < 5
+    assert seen.seen.count(("mat-0001", "reading.mattress_vitals")) == len(vitals)
