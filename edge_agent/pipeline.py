@@ -7,8 +7,8 @@ vitals it derives are shown to the detectors too. The same core serves the live 
 ``silverguard edge replay``.
 
 What goes to the cloud (the telemetry policy): every detected event (alarm lane); and, as
-telemetry, smoke sensor states, mattress vitals (about 1 Hz, firmware- or edge-computed) and
-wristband status (HR, SOS, battery, on-wrist). Raw signals — BCG/pressure blocks and the
+telemetry, smoke sensor states, mattress vitals (about 1 Hz, firmware- or edge-computed),
+wristband status (HR, SOS, battery, on-wrist) and ambient sensor changes (motion, doors). Raw signals — BCG/pressure blocks and the
 50 Hz accelerometer stream — stay on the gateway (privacy, bandwidth): only the evidence of an
 event carries the few numbers that explain it.
 
@@ -58,7 +58,12 @@ from edge_agent.signal.bcg import RawMattressProcessor
 logger = logging.getLogger(__name__)
 
 UPLOADED_READING_KINDS = frozenset(
-    {"reading.smoke", "reading.mattress_vitals", "reading.wristband_status"}
+    {
+        "reading.smoke",
+        "reading.mattress_vitals",
+        "reading.wristband_status",
+        "reading.home_sensor",
+    }
 )
 """Reading kinds forwarded to the cloud as telemetry; raw blocks stay on the gateway."""
 

@@ -142,7 +142,7 @@ async def test_record_writes_what_replay_reads(
     ]
     assert lines[0].device_time == datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
     events = list(TraceReplayer(settings).run(lines))
-    assert [e.event.type.value for e in events] == ["fire"]
+    assert [e.event.type.value for e in events] == ["fire", "sos"]
 
 
 @pytest.mark.integration
