@@ -8,9 +8,9 @@ vitals it derives are shown to the detectors too. The same core serves the live 
 
 What goes to the cloud (the telemetry policy): every detected event (alarm lane); and, as
 telemetry, smoke sensor states, mattress vitals (about 1 Hz, firmware- or edge-computed),
-wristband status (HR, SOS, battery, on-wrist) and ambient sensor changes (motion, doors). Raw signals — BCG/pressure blocks and the
-50 Hz accelerometer stream — stay on the gateway (privacy, bandwidth): only the evidence of an
-event carries the few numbers that explain it.
+wristband status (HR, SOS, battery, on-wrist) and ambient sensor changes (motion, doors).
+Raw signals — BCG/pressure blocks and the 50 Hz accelerometer stream — stay on the gateway
+(privacy, bandwidth): only the evidence of an event carries the few numbers that explain it.
 
 Example:
     >>> from datetime import UTC, datetime
