@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 import pytest
@@ -152,7 +153,7 @@ async def until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
 
 
 def write_config(
-    tmp_path: Path, home: MosquittoInstance, cloud: MosquittoInstance, **kw: object
+    tmp_path: Path, home: MosquittoInstance, cloud: MosquittoInstance, **kw: Any
 ) -> Path:
     settings = edge_settings(tmp_path, home, cloud, ack_timeout_s=2.0, **kw)
     path = tmp_path / "edge.yaml"
