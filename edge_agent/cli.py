@@ -78,6 +78,13 @@ def check_config(config: Path = _CONFIG) -> None:
     wb = settings.wristbands
     bands = ", ".join(f"{band} → {dev}" for band, dev in wb.bands.items()) or "none"
     console.print(f"  wristbands on {wb.base_topic}/: {bands}")
+    m = settings.mattress
+    console.print(
+        f"  mattress {m.device_id} on {m.port} ({m.mode.value} mode, {m.baud_rate} baud)"
+        if m
+        else "  mattress: none",
+        soft_wrap=True,
+    )
     console.print(
         f"  outbox {settings.outbox_path}, ack timeout {settings.ack_timeout_s:g} s, "
         f"batch {settings.forward_batch}"

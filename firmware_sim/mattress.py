@@ -51,6 +51,8 @@ SCALE = 2.0**-11
 """Units per count of the raw samples (a power of two: counts × scale is exact)."""
 BLOCK_SAMPLES = 25
 """Raw samples per RAW_BLOCK frame (4 frames a second at 100 Hz)."""
+BOOT_BANNER = b"\x00\x13\x37 boot banner\r\n"
+"""What :meth:`MattressFirmwareSim.send_garbage` sends by default (no sync pair in it)."""
 
 
 def quantise(value: float) -> int:
@@ -195,7 +197,7 @@ class MattressFirmwareSim:
         self.frames_sent += 1
         return frame
 
-    def send_garbage(self, data: bytes = b"\x00\x13\x37 boot banner\r\n") -> None:
+    def send_garbage(self, data: bytes = BOOT_BANNER) -> None:
         """Send bytes that are no frame (they must not contain the sync pair 0xAA 0x55)."""
         self.write(data)
 

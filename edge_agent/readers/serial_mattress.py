@@ -16,7 +16,8 @@ Use either form::
         ...
     await reader.run(on_reading)   # on_reading(update) is awaited for each
 
-and put ``reader.health`` (a frozen snapshot of the counters) in the heartbeat.
+and put ``reader.health`` (a frozen snapshot of the counters) in the heartbeat. For setup and
+commissioning, :func:`identify_mattress` asks the device at a port who it is, once.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from contracts.devices.mattress_serial import (
     FrameFormatError,
     IdentifyRequest,
     IdentifyResponse,
+    MattressMode,
     RawBlockPayload,
     StatusPayload,
     UnknownFrameTypeError,
@@ -117,8 +119,10 @@ class SerialMattressReader:
         *,
         clock: Clock | None = None,
         keep_malformed: int = KEEP_MALFORMED,
+        check_mode: bool = True,
     ) -> None:
         self.settings = settings
+        self._check_mode = check_mode
         self._clock = clock or SystemClock()
         self._decoder = FrameDecoder()
         self._host_seq = 0
@@ -133,6 +137,8 @@ class SerialMattressReader:
         self.malformed: deque[MalformedFrame] = deque(maxlen=keep_malformed)
         self.connected = asyncio.Event()
         """Set while the port is open."""
+        self.identified = asyncio.Event()
+        """Set once the device has answered IDENTIFY (since the last connect)."""
 
     @property
     def health(self) -> SerialReaderHealth:
@@ -194,6 +200,38 @@ class SerialMattressReader:
                 self._decoder.reset_sequence()
             await asyncio.sleep(backoff.next_delay_s())
 
+    async def identify(self, timeout_s: float = 3.0) -> IdentifyResponse:
+        """Open the port once, ask the device who it is, and close it again.
+
+        Raises:
+            SerialPortError: the port cannot be opened or read, or nothing answered in time.
+        """
+        port = self._open()
+        reading = asyncio.create_task(self._drain(port))
+        answered = asyncio.create_task(self.identified.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {reading, answered}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            if reading in done:
+                reading.result()
+            if self.identity is None or answered not in done:
+                raise SerialPortError(
+                    f"no answer to IDENTIFY on {self.settings.port} within {timeout_s:g} s: "
+                    "check that a mattress is plugged in there and that baud_rate is right"
+                )
+            return self.identity
+        finally:
+            for task in (reading, answered):
+                task.cancel()
+            await asyncio.gather(reading, answered, return_exceptions=True)
+            self.connected.clear()
+            port.close()
+
+    async def _drain(self, port: serial.Serial) -> None:
+        async for _ in self._read_port(port):
+            pass
+
     def _open(self) -> serial.Serial:
         s = self.settings
         try:
@@ -207,6 +245,7 @@ class SerialMattressReader:
         fd = port.fileno()
         loop.add_reader(fd, ready.set)
         try:
+            self.identified.clear()
             self._send(port, IdentifyRequest())
             self.connected.set()
             while True:
@@ -261,7 +300,8 @@ class SerialMattressReader:
                 payload.firmware_version,
                 payload.mode.value,
             )
-            if payload.mode is not self.settings.mode:
+            self.identified.set()
+            if self._check_mode and payload.mode is not self.settings.mode:
                 logger.warning(
                     "mattress %s sends %s but the config says %s: set mattress.mode to %s",
                     self.settings.device_id,
@@ -316,3 +356,18 @@ class SerialMattressReader:
             reason,
             self.settings.reconnect_max_s,
         )
+
+
+async def identify_mattress(
+    port: str, *, baud_rate: int = 115_200, timeout_s: float = 3.0
+) -> IdentifyResponse:
+    """Ask the mattress at ``port`` who it is and what it sends (for setup).
+
+    Raises:
+        SerialPortError: the port cannot be opened or read, or nothing answered in time.
+    """
+    settings = MattressSettings(
+        port=port, baud_rate=baud_rate, device_id="probe", mode=MattressMode.VITALS
+    )
+    reader = SerialMattressReader(settings, check_mode=False)
+    return await reader.identify(timeout_s)

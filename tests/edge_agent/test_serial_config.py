@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from contracts.devices.mattress_serial import MattressMode
+from edge_agent.cli import app
 from edge_agent.config import load_edge_settings
 from edge_agent.errors import EdgeConfigError
 
@@ -52,3 +54,14 @@ def test_the_example_has_no_mattress_unless_switched_on(tmp_path: Path) -> None:
 def test_mistakes_are_named(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     with pytest.raises(EdgeConfigError, match=re.escape(message)):
         load_edge_settings(example_with_mattress(tmp_path, change))
+
+
+def test_check_config_shows_the_mattress(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["check-config", "--config", str(example_with_mattress(tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    assert "mattress mattress-0001 on /dev/serial/by-id/" in result.output
+    assert "(vitals mode, 115200 baud)" in result.output
+    plain = CliRunner().invoke(app, ["check-config", "--config", str(EXAMPLE)])
+    assert "mattress: none" in plain.output

@@ -20,9 +20,10 @@ from contracts.devices.mattress_serial import (
     encode_payload_frame,
 )
 from contracts.readings import MattressRawBlock, MattressSource, MattressVitals
-from edge_agent.readers.serial_mattress import SerialMattressReader
+from edge_agent.errors import SerialPortError
+from edge_agent.readers.serial_mattress import SerialMattressReader, identify_mattress
 from firmware_sim.bcg import BcgSynth
-from firmware_sim.mattress import BLOCK_SAMPLES, SCALE, MattressFirmwareSim, quantise
+from firmware_sim.mattress import BLOCK_SAMPLES, BOOT_BANNER, SCALE, MattressFirmwareSim, quantise
 from tests.edge_agent.serial_support import background, mattress_settings, running, wait_until
 
 
@@ -166,3 +167,41 @@ async def test_a_mode_mismatch_is_explained(caplog: pytest.LogCaptureFixture) ->
             async with running(reader), background(sim.run(stream=False)):
                 await wait_until(lambda: reader.identity is not None, "the IDENTIFY answer")
     assert "sends raw but the config says vitals: set mattress.mode to raw" in caplog.text
+
+
+async def test_the_emulators_own_faults_are_counted_exactly() -> None:
+    with MattressFirmwareSim(MattressMode.VITALS, seed=11) as sim:
+        reader = SerialMattressReader(mattress_settings(sim.port_path, MattressMode.VITALS))
+        async with running(reader) as updates, background(sim.run(stream=False)):
+            await wait_until(lambda: reader.identity is not None, "the IDENTIFY answer")
+            sim.send_frame()
+            sim.send_garbage()
+            sim.send_torn_frame()
+            sim.send_frame()
+            sim.send_bad_crc_frame()
+            sim.send_frame()
+            await wait_until(lambda: len(updates) == 3, "three good frames")
+        health = reader.health
+        damage = (health.garbage_bytes, health.torn_frames, health.crc_errors)
+        assert damage == (len(BOOT_BANNER), 1, 1)
+        assert health.frames_lost == 2
+        assert sim.bytes_dropped == 0
+
+
+async def test_identify_asks_once_for_setup() -> None:
+    with MattressFirmwareSim(MattressMode.RAW, serial_number="SN-9") as sim:
+        async with background(sim.run(stream=False)):
+            identity = await identify_mattress(sim.port_path, timeout_s=10)
+    assert (identity.mode, identity.sample_rate_hz, identity.serial_number) == (
+        MattressMode.RAW,
+        100.0,
+        "SN-9",
+    )
+
+
+async def test_identify_explains_a_missing_or_silent_port(tmp_path: Path) -> None:
+    with pytest.raises(SerialPortError, match=r"cannot open mattress port .*ttyNone"):
+        await identify_mattress(str(tmp_path / "ttyNone"))
+    sim = MattressFirmwareSim(MattressMode.RAW)  # plugged in, but its loop is not running
+    with sim, pytest.raises(SerialPortError, match=r"no answer to IDENTIFY .* within 0\.3 s"):
+        await identify_mattress(sim.port_path, timeout_s=0.3)
