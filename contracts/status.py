@@ -39,7 +39,7 @@ class GatewayStatusBody(ContractModel):
     )
     oldest_unsent_age_s: float | None = Field(default=None, ge=0)
     shed_total: int | None = Field(default=None, ge=0)
-    readers: dict[str, dict[str, int]] | None = Field(
+    readers: dict[str, dict[str, int | float | bool | str | None]] | None = Field(
         default=None,
-        description="per reader counters, e.g. messages, malformed, crc_errors, reconnects",
+        description="per reader health, e.g. messages, malformed, crc_errors, reconnects",
     )

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from contracts.clock import Clock, SystemClock
+from contracts.devices.mattress_serial import encode_frame
 from contracts.events import EventBody
 from edge_agent.config import EdgeSettings
 from edge_agent.detectors.registry import build_detectors
 from edge_agent.outbox.store import OutboxStore
 from edge_agent.pipeline import EdgePipeline, Outgoing, default_raw_processor_factory
-from edge_agent.readers.base import DeviceUpdate
+from edge_agent.readers.base import MalformedPayload
 from edge_agent.readers.home_broker import HomeBrokerListener
+from edge_agent.readers.serial_mattress import SerialMattressReader
 from edge_agent.uplink.forwarder import CloudForwarder
 
 logger = logging.getLogger(__name__)
@@ -48,18 +49,7 @@ class EdgeStage(StrEnum):
 StageCallback = Callable[[EdgeStage, str], None]
 
 
-class ReadingSource(Protocol):
-    """A reader with its own connection (the serial mattress): yields updates until cancelled."""
-
-    name: str
-
-    def updates(self) -> AsyncIterator[DeviceUpdate]:
-        """Device updates as they arrive."""
-        ...
-
-    def health(self) -> dict[str, int]:
-        """Counters for the heartbeat (frames, CRC errors, reconnects, …)."""
-        ...
+ReaderHealth = dict[str, dict[str, int | float | bool | str | None]]
 
 
 async def run_agent(
@@ -68,7 +58,6 @@ async def run_agent(
     clock: Clock | None = None,
     on_stage: StageCallback | None = None,
     ready: asyncio.Event | None = None,
-    sources: Sequence[ReadingSource] = (),
 ) -> None:
     """Run the agent until cancelled.
 
@@ -77,7 +66,6 @@ async def run_agent(
         clock: the time source (the system clock by default).
         on_stage: called with each stage a message reaches, and its message id.
         ready: set once both broker connections are up and subscribed.
-        sources: readers with their own connection (e.g. the serial mattress).
 
     Raises:
         OutboxError: the outbox cannot be opened or written.
@@ -91,13 +79,13 @@ async def run_agent(
         limits=settings.outbox_limits,
     )
     try:
-        runtime = _AgentRuntime(settings, store, clock, on_stage, sources)
+        runtime = _AgentRuntime(settings, store, clock, on_stage)
         await runtime.restore()
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(runtime.forwarder.run())
             tasks.create_task(runtime.home.run(runtime.on_home_message))
-            for source in sources:
-                tasks.create_task(runtime.read_source(source))
+            if runtime.mattress is not None:
+                tasks.create_task(runtime.read_mattress(runtime.mattress))
             tasks.create_task(runtime.tick_forever())
             tasks.create_task(runtime.announce_ready(ready))
     finally:
@@ -113,13 +101,15 @@ class _AgentRuntime:
         store: OutboxStore,
         clock: Clock,
         on_stage: StageCallback | None,
-        sources: Sequence[ReadingSource],
     ) -> None:
         self._settings = settings
         self._store = store
         self._clock = clock
         self._on_stage = on_stage
-        self._sources = list(sources)
+        self.mattress = (
+            SerialMattressReader(settings.mattress, clock=clock) if settings.mattress else None
+        )
+        self._mattress_malformed_seen = 0
         self.pipeline = EdgePipeline(
             settings,
             build_detectors(settings.detection),
@@ -143,11 +133,15 @@ class _AgentRuntime:
         self._last_prune: datetime | None = None
         self._lock = asyncio.Lock()
 
-    def health(self) -> dict[str, dict[str, int]]:
+    def health(self) -> ReaderHealth:
         """Reader counters for the heartbeat."""
-        health = self.pipeline.health()
-        for source in self._sources:
-            health[source.name] = source.health()
+        health: ReaderHealth = {name: dict(c) for name, c in self.pipeline.health().items()}
+        if self.mattress is not None:
+            health["serial_mattress"] = {
+                key: value
+                for key, value in self.mattress.health.as_dict().items()
+                if value is None or isinstance(value, int | float | bool | str)
+            }
         health["detectors"] = {"errors": self.pipeline.detector_errors}
         return health
 
@@ -178,13 +172,11 @@ class _AgentRuntime:
         now = self._clock.now()
         await self._queue(self.pipeline.on_message(topic, payload, now), now)
 
-    async def read_source(self, source: ReadingSource) -> None:
-        """Feed one connected reader's updates through the pipeline."""
-        async for update in source.updates():
+    async def read_mattress(self, reader: SerialMattressReader) -> None:
+        """Feed the serial mattress's readings through the pipeline."""
+        async for update in reader.readings():
             now = self._clock.now()
-            outgoing = self.pipeline.on_reading(
-                update.device_id, update.reading, now, update.device_time
-            )
+            outgoing = self.pipeline.on_reading(update.device_id, update.reading, now)
             await self._queue(outgoing, now)
 
     async def tick_forever(self) -> None:
@@ -223,7 +215,7 @@ class _AgentRuntime:
                 for name, snapshot in self.pipeline.snapshots().items()
                 if snapshot != self._saved.get(name)
             }
-        malformed = self.pipeline.take_malformed()
+        malformed = self.pipeline.take_malformed() + self._mattress_malformed()
         if not outgoing and not changed and not malformed:
             return
         async with self._lock:
@@ -238,6 +230,27 @@ class _AgentRuntime:
             self._stage(EdgeStage.QUEUED, item.envelope.message_id)
         if outgoing:
             self.forwarder.wake()
+
+    def _mattress_malformed(self) -> list[MalformedPayload]:
+        """Undecodable mattress frames since the last call, to keep in the outbox database."""
+        reader = self.mattress
+        if reader is None:
+            return []
+        count = reader.health.malformed_payloads
+        fresh = count - self._mattress_malformed_seen
+        self._mattress_malformed_seen = count
+        if fresh <= 0:
+            return []
+        return [
+            MalformedPayload(
+                m.received_at,
+                reader.settings.port,
+                encode_frame(m.frame.frame_type, m.frame.seq, m.frame.payload),
+                m.reason,
+                "serial_mattress",
+            )
+            for m in list(reader.malformed)[-fresh:]
+        ]
 
     def _stage(self, stage: EdgeStage, message_id: str) -> None:
         if self._on_stage is not None:

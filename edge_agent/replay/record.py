@@ -1,9 +1,10 @@
 """``silverguard edge record``: write what the live readers receive as a trace.
 
 The recorder subscribes to the home broker like the agent (under its own client id, with a
-clean session, so it can run next to the agent) and writes one trace line per reading of a
-configured device, flushed as it goes, so a killed recorder leaves a valid trace. Availability
-changes are not readings and are not recorded.
+clean session, so it can run next to the agent), reads the serial mattress if one is
+configured (the agent must be stopped then: the port is opened exclusively), and writes one
+trace line per reading of a configured device, flushed as it goes, so a killed recorder leaves
+a valid trace. Availability changes are not readings and are not recorded.
 
 Example:
     >>> import io
@@ -31,6 +32,7 @@ from edge_agent.detectors.settings import DetectionSettings
 from edge_agent.pipeline import EdgePipeline
 from edge_agent.readers.base import DeviceUpdate
 from edge_agent.readers.home_broker import HomeBrokerListener
+from edge_agent.readers.serial_mattress import SerialMattressReader
 from edge_agent.replay.trace import TraceLine
 
 logger = logging.getLogger(__name__)
@@ -90,17 +92,20 @@ async def record_trace(
         if ready is not None:
             ready.set()
 
-    task = asyncio.create_task(listener.run(on_message))
-    announcer = asyncio.create_task(announce())
+    async def read_mattress(reader: SerialMattressReader) -> None:
+        async for update in reader.readings():
+            writer.write(DeviceUpdate(update.device_id, update.reading), update.received_at)
+
+    tasks = {asyncio.create_task(listener.run(on_message)), asyncio.create_task(announce())}
+    if settings.mattress is not None:
+        mattress = SerialMattressReader(settings.mattress, clock=clock)
+        tasks.add(asyncio.create_task(read_mattress(mattress)))
     try:
-        if duration_s is None:
-            await task
-        else:
-            done, _ = await asyncio.wait({task}, timeout=duration_s)
-            if task in done:
-                task.result()
+        done, _ = await asyncio.wait(tasks, timeout=duration_s, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # a reader that failed: say why
     finally:
-        for t in (task, announcer):
-            t.cancel()
-        await asyncio.gather(task, announcer, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     return writer.lines

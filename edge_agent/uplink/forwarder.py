@@ -52,7 +52,8 @@ class CloudForwarder:
         *,
         on_forwarded: Callable[[str], None] | None = None,
         on_acked: Callable[[str], None] | None = None,
-        reader_health: Callable[[], dict[str, dict[str, int]]] | None = None,
+        reader_health: Callable[[], dict[str, dict[str, int | float | bool | str | None]]]
+        | None = None,
     ) -> None:
         self._settings = settings
         self._store = store

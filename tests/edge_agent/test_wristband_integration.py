@@ -37,7 +37,7 @@ async def test_band_status_reaches_the_cloud_raw_accel_stays_and_bad_json_is_kep
         assert (body.sos_pressed, body.heart_rate_bpm) == (True, 88)
         assert cloud.readings[0].device_id == "band-0001"
 
-        def heartbeat_readers() -> dict[str, dict[str, int]] | None:
+        def heartbeat_readers() -> dict[str, dict[str, int | float | bool | str | None]] | None:
             last = cloud.status[-1].body if cloud.status else None
             return last.readers if isinstance(last, GatewayStatusBody) else None
 
