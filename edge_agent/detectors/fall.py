@@ -13,13 +13,15 @@ How a fall is decided, per wristband:
        evidence: within ±10 s of an impact it lowers the decision probability to
        ``band_flag_threshold``; from a band that streams no accelerometer data it is taken on
        its own.
-    4. Corroboration: an impact while a mattress showed the resident in bed (present since
-       before the impact, fresh within ``mattress_fresh_s``, and still in bed at decision
-       time) is not a fall (an arm hitting the bed frame).
-    5. A suspected fall is *held* for ``cancel_window_s``: the first press of the band's
+    4. A suspected fall is *held* for ``cancel_window_s``: the first press of the band's
        button inside that window is "I'm OK" and cancels it (nothing is sent). Otherwise, at
        the end of the window, ``fall`` is raised (critical) with its evidence. There is no
        automatic clear: a care worker closes the incident.
+    5. Corroboration, decided at the end of the window: an impact while a mattress showed
+       the resident in bed — in bed since before the impact and still in bed now (a reading
+       within ``mattress_fresh_s``) — is not a fall (an arm hitting the bed frame or the
+       bedside table in sleep). Deciding at the end of the window, not at the impact, lets
+       a fall *out of* bed through even when bed presence is debounced for a few seconds.
 
 The button is also the SOS button; :class:`~edge_agent.detectors.sos.SosDetector` asks
 :meth:`FallDetector.takes_as_im_ok` so that the one press consumed as "I'm OK" is not also an
@@ -104,7 +106,7 @@ class FallSettings(ConfigModel):
     stale_after_s: float = Field(default=3.0, gt=0)
     """A band silent this long is judged on the data it sent (at least 1 s after impact)."""
     mattress_fresh_s: float = Field(default=10.0, gt=0)
-    """A mattress reading older than this at the impact does not count as in bed."""
+    """A mattress reading older than this at the end of the window does not count as in bed."""
 
 
 @dataclass(slots=True)
@@ -252,10 +254,6 @@ class FallDetector:
         if decision.probability < threshold:
             log.debug("impact on %s judged not a fall (p=%.2f)", device_id, decision.probability)
             return
-        if self._in_bed_at(ti, now_s):
-            log.info("impact on %s while the mattress showed the resident in bed", device_id)
-            band.quiet_until = ti + self._settings.refractory_s
-            return
         source = "accelerometer+band_flag" if flagged else "accelerometer"
         self._suspect(
             device_id,
@@ -293,14 +291,15 @@ class FallDetector:
     def _cancel_s(self) -> float:
         return self._settings.cancel_window_s
 
-    def _in_bed_at(self, ti: float, now_s: float) -> bool:
+    def _in_bed_throughout(self, impact_at: float, now_s: float) -> bool:
+        """A mattress shows the resident in bed since before the impact and still now."""
         fresh = self._settings.mattress_fresh_s
         return any(
             bed.in_bed
             and bed.in_bed_since is not None
-            and bed.in_bed_since <= ti
+            and bed.in_bed_since <= impact_at
             and bed.seen_at is not None
-            and bed.seen_at >= min(ti, now_s) - fresh
+            and bed.seen_at >= now_s - fresh
             for bed in self._beds.values()
         )
 
@@ -338,7 +337,6 @@ class FallDetector:
             recent
             and abs(recent[0] - now_s) <= BAND_FLAG_NEAR_S
             and recent[1] >= self._settings.band_flag_threshold
-            and not self._in_bed_at(recent[0], now_s)
         ):
             self._suspect(
                 device_id,
@@ -355,6 +353,9 @@ class FallDetector:
         if p is None or now_s < p.deadline:
             return []
         band.pending = None
+        if self._in_bed_throughout(p.impact_at, now_s):
+            log.info("impact on %s while the mattress showed the resident in bed", device_id)
+            return []
         still_s = 0.0
         if band.t:
             still_s = max(0.0, band.t[-1] - max(band.moved_at or p.impact_at, p.impact_at))

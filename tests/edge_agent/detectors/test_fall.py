@@ -132,7 +132,7 @@ def test_a_band_that_goes_quiet_right_after_the_impact_is_judged_on_what_it_sent
 
 
 def test_an_impact_while_the_mattress_shows_the_resident_in_bed_is_not_a_fall() -> None:
-    in_bed = [(float(s), "mattress-1", MattressVitals(in_bed=True)) for s in range(0, 40)]
+    in_bed = [(float(s), "mattress-1", MattressVitals(in_bed=True)) for s in range(0, 60)]
     out = play(FallDetector(), blocks(fall_signal(), 12), until_s=60, extra=in_bed)
     assert falls(out) == []
 
@@ -140,6 +140,13 @@ def test_an_impact_while_the_mattress_shows_the_resident_in_bed_is_not_a_fall() 
 def test_an_impact_after_leaving_the_bed_is_a_fall() -> None:
     left = [(float(s), "mattress-1", MattressVitals(in_bed=s < 3)) for s in range(0, 40)]
     out = play(FallDetector(), blocks(fall_signal(), 12), until_s=60, extra=left)
+    assert len(falls(out)) == 1
+
+
+def test_a_fall_out_of_bed_is_a_fall_even_when_presence_lags() -> None:
+    # the mattress keeps saying "in bed" for 8 s after the impact (debounced presence)
+    lagging = [(float(s), "mattress-1", MattressVitals(in_bed=s < 13)) for s in range(0, 60)]
+    out = play(FallDetector(), blocks(fall_signal(), 12), until_s=60, extra=lagging)
     assert len(falls(out)) == 1
 
 
