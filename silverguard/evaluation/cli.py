@@ -122,6 +122,11 @@ def _print_falls(s: dict[str, object]) -> None:
         f"p95 {delay['to_suspected_p95']} s; raised p50 {delay['to_raised_p50']} s / "
         f"p95 {delay['to_raised_p95']} s"
     )
+    impact: dict[str, float | None] = s["delay_from_detected_impact_s"]  # type: ignore[assignment]
+    console.print(
+        f"  delay from the detected impact: suspected p50 {impact['to_suspected_p50']} s; "
+        f"raised p50 {impact['to_raised_p50']} s (raised = suspected + the cancel window)"
+    )
     per: dict[str, dict[str, object]] = s["per_activity"]  # type: ignore[assignment]
     for act, row in per.items():
         console.print(
