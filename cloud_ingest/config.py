@@ -2,8 +2,10 @@
 
 Example:
     >>> s = IngestSettings(database_url="sqlite:///var/ingest.db")
-    >>> s.shared_group, s.broker.port, s.migrate_on_start
-    ('ingest', 1883, True)
+    >>> s.shared_group, s.broker.port, s.migrate_on_start, s.tsdb, s.metrics
+    ('ingest', 1883, True, None, None)
+    >>> s.liveness.gateway_offline_after_s
+    180.0
     >>> IngestSettings(database_url="not a url")
     Traceback (most recent call last):
     ...
@@ -16,14 +18,77 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from cloud_ingest.api.settings import ApiSettings
-from contracts.config import ConfigModel, MqttEndpoint, load_yaml_model
+from contracts.config import ConfigModel, MqttEndpoint, load_yaml_model, secret_from_env
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+class TsdbSettings(ConfigModel):
+    """The time-series server (InfluxDB v2 write API; VictoriaMetrics accepts it too).
+
+    ``token_env`` names the environment variable holding the API token (never in the file).
+    ``buffer_max_points`` bounds the durable buffer (a database table) that keeps points while
+    the server is down; once it is full, telemetry is no longer acked, so gateways keep it.
+    """
+
+    url: AnyHttpUrl
+    org: str = Field(default="silverguard", min_length=1, max_length=100)
+    bucket: str = Field(default="silverguard", min_length=1, max_length=100)
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    timeout_s: float = Field(default=5.0, gt=0, le=120)
+    buffer_max_points: int = Field(default=1_000_000, ge=1)
+    drain_interval_s: float = Field(default=1.0, gt=0, le=300)
+    drain_batch_points: int = Field(default=20_000, ge=1, le=1_000_000)
+
+    def token(self) -> str:
+        """The API token from the environment ("" when no variable is named).
+
+        Raises:
+            ConfigError: ``token_env`` names a variable that is not set.
+        """
+        return secret_from_env(self.token_env) if self.token_env else ""
+
+
+class MetricsEndpoint(ConfigModel):
+    """Where ``ingest run`` serves its Prometheus metrics (``/metrics``); port 0 picks one."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9310, ge=0, le=65535)
+
+
+class LivenessSettings(ConfigModel):
+    """When gateways and devices count as offline.
+
+    A gateway is offline once it announces it (its last will) or once nothing has arrived
+    from it for ``missed_heartbeats`` × ``gateway_heartbeat_s``. A device is offline once it
+    has been silent for ``missed_heartbeats`` × its kind's expected cadence.
+    """
+
+    enabled: bool = True
+    gateway_heartbeat_s: float = Field(default=60.0, gt=0)
+    missed_heartbeats: int = Field(default=3, ge=1, le=100)
+    device_cadence_s: dict[str, float] = Field(
+        default_factory=lambda: {"mattress": 60.0, "wristband": 300.0, "smoke": 4 * 3600.0}
+    )
+    check_interval_s: float = Field(default=10.0, gt=0, le=3600)
+
+    @property
+    def gateway_offline_after_s(self) -> float:
+        """Silence after which a gateway counts as offline."""
+        return self.gateway_heartbeat_s * self.missed_heartbeats
+
+    @field_validator("device_cadence_s")
+    @classmethod
+    def _positive_cadences(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = sorted(kind for kind, s in value.items() if s <= 0)
+        if bad:
+            raise ValueError(f"device cadences must be positive seconds (check {', '.join(bad)})")
+        return value
 
 
 class IngestSettings(ConfigModel):
@@ -46,6 +111,10 @@ class IngestSettings(ConfigModel):
     reconnect_initial_s: float = Field(default=0.5, gt=0, le=60)
     reconnect_max_s: float = Field(default=30.0, gt=0, le=600)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    batch_max: int = Field(default=500, ge=1, le=10_000)
+    tsdb: TsdbSettings | None = None
+    metrics: MetricsEndpoint | None = None
+    liveness: LivenessSettings = Field(default_factory=LivenessSettings)
 
     @field_validator("database_url")
     @classmethod

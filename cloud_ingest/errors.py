@@ -20,3 +20,7 @@ class UnstorableMessageError(StoreError):
 
 class BrokerError(IngestError):
     """The MQTT broker refused something the ingest needs (a subscription, a credential)."""
+
+
+class TsdbError(IngestError):
+    """The time-series server did not take a write (down, refused, timed out)."""

@@ -1,23 +1,32 @@
-"""The async shell: one MQTT client in a reconnect loop, feeding the sync processor.
+"""The async shell: one MQTT client in a reconnect loop, feeding the sync processor in batches.
 
-Each message is checked and stored in a worker thread, and only then acked (QoS 1) to the
-gateway's ack topic. A message whose store failed is not acked, so the gateway resends it.
+A reader task moves messages from the broker into a queue; the batch loop takes what has
+accumulated (up to ``batch_max``), has it checked and stored in a worker thread, and only
+then publishes the acks (QoS 1) to the gateways' ack topics. A message whose store failed is
+not acked, so its gateway resends it. Beside the consumer run the time-series drain and the
+liveness sweep, and the Prometheus endpoint when configured.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from cloud_ingest.config import IngestSettings
-from cloud_ingest.consumer.processor import MessageProcessor
-from cloud_ingest.errors import BrokerError, StoreError
+from cloud_ingest.consumer.processor import MessageProcessor, OutgoingAck, Received
+from cloud_ingest.errors import BrokerError, IngestError
+from cloud_ingest.liveness import LivenessSweep
+from cloud_ingest.metrics import IngestMetrics, MetricsServer
 from cloud_ingest.store import IngestStore, migrate
+from cloud_ingest.tsdb import TelemetrySink, TsdbWriter
 from contracts.clock import Clock, SystemClock
 from contracts.mqtt import ReconnectBackoff, mqtt_client
 from contracts.topics import TopicKind, subscription
@@ -27,68 +36,161 @@ log = logging.getLogger(__name__)
 SUBSCRIBED_KINDS = (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS)
 
 
+@dataclass
+class IngestRuntime:
+    """What one running worker is made of (tests and the bench look inside)."""
+
+    settings: IngestSettings
+    store: IngestStore
+    processor: MessageProcessor
+    metrics: IngestMetrics
+    telemetry: TelemetrySink | None
+    liveness: LivenessSweep | None
+    metrics_server: MetricsServer | None = None
+
+    def close(self) -> None:
+        """Release the database, the time-series client and the metrics port."""
+        if self.metrics_server is not None:
+            self.metrics_server.close()
+        if self.telemetry is not None:
+            self.telemetry.close()
+        self.store.close()
+
+
+def build_runtime(settings: IngestSettings, clock: Clock) -> IngestRuntime:
+    """Wire a worker from its settings (no I/O but opening the metrics port).
+
+    Raises:
+        IngestError: the metrics port cannot be opened.
+        ConfigError: a named secret (token, password) is not set.
+    """
+    store = IngestStore(settings.database_url, clock=clock)
+    metrics = IngestMetrics()
+    telemetry = None
+    if settings.tsdb is not None:
+        telemetry = TelemetrySink(TsdbWriter(settings.tsdb), store.engine, settings.tsdb, metrics)
+    liveness = None
+    if settings.liveness.enabled:
+        liveness = LivenessSweep(store, settings.liveness, clock, metrics)
+    processor = MessageProcessor(
+        store, clock, metrics, telemetry, track_liveness=settings.liveness.enabled
+    )
+    runtime = IngestRuntime(settings, store, processor, metrics, telemetry, liveness)
+    if settings.metrics is not None:
+        try:
+            runtime.metrics_server = MetricsServer(
+                metrics.registry, settings.metrics.host, settings.metrics.port
+            )
+        except IngestError:
+            runtime.close()
+            raise
+    return runtime
+
+
 async def run_ingest(
     settings: IngestSettings,
     *,
     clock: Clock | None = None,
     ready: asyncio.Event | None = None,
+    on_runtime: Callable[[IngestRuntime], None] | None = None,
 ) -> None:
     """Consume gateway messages until cancelled; ``ready`` is set once subscribed.
 
     Raises:
         StoreError: the database could not be migrated at start.
         BrokerError: the broker refused the subscriptions (retrying would not help).
+        IngestError: the metrics port is taken.
     """
     clock = clock or SystemClock()
     if settings.migrate_on_start:
         await asyncio.to_thread(migrate, settings.database_url)
-    store = IngestStore(settings.database_url, clock=clock)
-    processor = MessageProcessor(store, clock)
+    runtime = build_runtime(settings, clock)
+    if on_runtime is not None:
+        on_runtime(runtime)
+    background: list[asyncio.Task[None]] = []
+    if runtime.telemetry is not None and settings.tsdb is not None:
+        drain = runtime.telemetry.drain_once
+        background.append(_every(settings.tsdb.drain_interval_s, "time-series drain", drain))
+    if runtime.liveness is not None:
+        sweep = runtime.liveness.sweep
+        background.append(_every(settings.liveness.check_interval_s, "liveness sweep", sweep))
+    try:
+        await _consume_forever(runtime, ready)
+    finally:
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        runtime.close()
+        log.info("ingest stopped: %s", runtime.processor.counters)
+
+
+def _every(interval_s: float, what: str, work: Callable[[], object]) -> asyncio.Task[None]:
+    """Run ``work`` in a thread every ``interval_s`` until cancelled; errors are logged once."""
+
+    async def loop() -> None:
+        failing = False
+        while True:
+            try:
+                await asyncio.to_thread(work)
+            except Exception as exc:  # a background chore must never stop the ingest
+                if not failing:
+                    log.error("%s failed (retrying every %.1f s): %s", what, interval_s, exc)
+                failing = True
+            else:
+                if failing:
+                    log.info("%s works again", what)
+                failing = False
+            await asyncio.sleep(interval_s)
+
+    return asyncio.create_task(loop(), name=what)
+
+
+async def _consume_forever(runtime: IngestRuntime, ready: asyncio.Event | None) -> None:
+    settings = runtime.settings
     backoff = ReconnectBackoff(
         initial_s=settings.reconnect_initial_s, max_s=settings.reconnect_max_s
     )
     identifier = settings.client_id or f"sg-ingest-{secrets.token_hex(6)}"
     database = _DatabaseHealth()
     broker = f"{settings.broker.host}:{settings.broker.port}"
-    try:
-        while True:
-            try:
-                async with _client(settings, identifier) as client:
-                    await _subscribe(client, settings)
-                    backoff.reset()
-                    log.info("ingest %s subscribed at %s", identifier, broker)
-                    if ready is not None:
-                        ready.set()
-                    await _consume(client, processor, database)
-            except aiomqtt.MqttError as exc:
-                delay_s = backoff.next_delay_s()
-                log.warning(
-                    "MQTT connection to %s lost or refused (%s); reconnecting in %.1f s",
-                    broker,
-                    exc,
-                    delay_s,
-                )
-                await asyncio.sleep(delay_s)
-    finally:
-        store.close()
-        log.info("ingest %s stopped: %s", identifier, processor.counters)
+    while True:
+        try:
+            async with _client(settings, identifier) as client:
+                await _subscribe(client, settings)
+                backoff.reset()
+                log.info("ingest %s subscribed at %s", identifier, broker)
+                if ready is not None:
+                    ready.set()
+                await _consume(client, runtime, database)
+        except aiomqtt.MqttError as exc:
+            delay_s = backoff.next_delay_s()
+            log.warning(
+                "MQTT connection to %s lost or refused (%s); reconnecting in %.1f s",
+                broker,
+                exc,
+                delay_s,
+            )
+            await asyncio.sleep(delay_s)
 
 
 @dataclass
 class _DatabaseHealth:
-    """Logs when the database stops and starts accepting writes (state changes only)."""
+    """Logs when the database stops and starts storing messages (state changes only)."""
 
     available: bool = True
 
-    def failed(self, exc: StoreError) -> None:
-        if self.available:
-            log.error("%s Messages are not acked until it recovers; gateways will resend.", exc)
-        self.available = False
-
-    def succeeded(self) -> None:
-        if not self.available:
-            log.info("database accepts writes again; acking resumes")
-        self.available = True
+    def check(self, failed_before: int, failed_after: int) -> None:
+        if failed_after > failed_before and self.available:
+            log.error(
+                "the database did not store some messages; they are not acked until it "
+                "recovers (gateways resend them). Check that it runs and is migrated."
+            )
+            self.available = False
+        elif failed_after == failed_before and not self.available:
+            log.info("database stores messages again; acking resumes")
+            self.available = True
 
 
 def _client(settings: IngestSettings, identifier: str) -> aiomqtt.Client:
@@ -116,24 +218,76 @@ def _is_refusal(code: int | ReasonCode) -> bool:
 
 
 async def _consume(
-    client: aiomqtt.Client, processor: MessageProcessor, database: _DatabaseHealth
+    client: aiomqtt.Client, runtime: IngestRuntime, database: _DatabaseHealth
 ) -> None:
-    async for message in client.messages:
-        topic = message.topic.value
-        payload = _as_bytes(message.payload)
-        try:
-            ack = await asyncio.to_thread(processor.process, topic, payload)
-        except StoreError as exc:
-            processor.counters.store_failed += 1
-            database.failed(exc)
-            continue
-        except Exception:  # a bug must not stop the ingest: keep going, unacked
-            processor.counters.store_failed += 1
-            log.exception("unexpected error on a message from %s; not acked", topic)
-            continue
-        database.succeeded()
-        if ack is not None:
-            await client.publish(ack.topic, ack.payload, qos=1)
+    """Process batches until the connection drops (raises ``aiomqtt.MqttError`` then).
+
+    Messages received but not yet processed when it drops are not acked: gateways resend.
+    """
+    queue: asyncio.Queue[Received] = asyncio.Queue()
+    metrics = runtime.metrics
+
+    async def read() -> None:
+        async for message in client.messages:
+            queue.put_nowait(
+                Received(message.topic.value, _as_bytes(message.payload), time.perf_counter())
+            )
+            metrics.queue_depth.set(queue.qsize())
+
+    reader = asyncio.create_task(read())
+    try:
+        while True:
+            batch = await _next_batch(queue, reader, runtime.settings.batch_max)
+            metrics.queue_depth.set(queue.qsize())
+            await _process(client, runtime, database, batch)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
+            await reader
+
+
+async def _next_batch(
+    queue: asyncio.Queue[Received], reader: asyncio.Task[None], batch_max: int
+) -> list[Received]:
+    """Wait for a message, then take what else is waiting (up to ``batch_max``)."""
+    if queue.empty():
+        getter = asyncio.ensure_future(queue.get())
+        await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+            reader.result()  # the connection dropped: raises its MqttError
+            raise aiomqtt.MqttError("the broker stopped delivering messages")
+        batch = [getter.result()]
+    else:
+        batch = [queue.get_nowait()]
+    while len(batch) < batch_max and not queue.empty():
+        batch.append(queue.get_nowait())
+    return batch
+
+
+async def _process(
+    client: aiomqtt.Client,
+    runtime: IngestRuntime,
+    database: _DatabaseHealth,
+    batch: list[Received],
+) -> None:
+    processor = runtime.processor
+    failed_before = processor.counters.store_failed
+    try:
+        acks = await asyncio.to_thread(processor.process_batch, batch)
+    except Exception:  # a bug must not stop the ingest: keep going, unacked
+        processor.counters.store_failed += len(batch)
+        log.exception("unexpected error on a batch of %d; not acked", len(batch))
+        return
+    database.check(failed_before, processor.counters.store_failed)
+    await asyncio.gather(*(_publish(client, ack, runtime.metrics) for ack in acks))
+
+
+async def _publish(client: aiomqtt.Client, ack: OutgoingAck, metrics: IngestMetrics) -> None:
+    await client.publish(ack.topic, ack.payload, qos=1)
+    now = time.perf_counter()
+    for received_at_s in ack.received_at_s:
+        metrics.ack_latency.observe(now - received_at_s)
 
 
 def _as_bytes(payload: str | bytes | bytearray | int | float | None) -> bytes:

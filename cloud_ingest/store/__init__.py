@@ -6,8 +6,10 @@ from cloud_ingest.store.models import (
     EventRow,
     GatewayStatusRow,
     IngestBase,
+    LivenessRow,
     QuarantineRow,
     ReadingRow,
+    TsdbBufferRow,
 )
 from cloud_ingest.store.store import IngestStore, QuarantinedMessage
 
@@ -16,8 +18,10 @@ __all__ = [
     "GatewayStatusRow",
     "IngestBase",
     "IngestStore",
+    "LivenessRow",
     "QuarantineRow",
     "QuarantinedMessage",
     "ReadingRow",
+    "TsdbBufferRow",
     "migrate",
 ]

@@ -148,3 +148,42 @@ class QuarantineRow(IngestBase):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     error: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(MESSAGE_ID_LEN), index=True)
+
+
+class TsdbBufferRow(IngestBase):
+    """Time-series points waiting for the time-series server (one row per stored batch).
+
+    Written in the same transaction as the messages the points come from, so a message is
+    acked only once its points are on the server or here; drained oldest first.
+    """
+
+    __tablename__ = "tsdb_buffer"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime]
+    point_count: Mapped[int]
+    lines: Mapped[str] = mapped_column(Text)
+
+
+GATEWAY_ITSELF = ""
+"""``LivenessRow.device_id`` of the row about the gateway itself."""
+
+
+class LivenessRow(IngestBase):
+    """When the cloud last heard from each gateway and device, and since when it is offline.
+
+    Every worker refreshes ``last_seen_at`` (cloud time) for what its messages come from; the
+    liveness sweep compares it with the expected cadence and sets ``offline_since`` when it
+    raises an offline event (NULL again once it clears it).
+    """
+
+    __tablename__ = "liveness"
+
+    org_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    device_kind: Mapped[str] = mapped_column(String(16))
+    home_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    resident_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    last_seen_at: Mapped[datetime]
+    offline_since: Mapped[datetime | None]

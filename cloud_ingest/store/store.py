@@ -8,23 +8,28 @@ never acknowledged, so its gateway sends it again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from cloud_ingest.errors import StoreError, UnstorableMessageError
-from cloud_ingest.store.engine import make_engine
-from cloud_ingest.store.models import (
-    EventRow,
-    GatewayStatusRow,
-    IngestBase,
-    QuarantineRow,
-    ReadingRow,
+from cloud_ingest.store.batch import (
+    Incoming,
+    QuarantineEntry,
+    buffer_points,
+    insert_events,
+    insert_quarantine,
+    insert_readings,
+    table_of,
+    touch_liveness,
+    unique_first,
 )
+from cloud_ingest.store.engine import make_engine
+from cloud_ingest.store.models import GatewayStatusRow, QuarantineRow
 from contracts.ack import AckStatus
 from contracts.clock import Clock
 from contracts.envelope import Envelope
@@ -32,8 +37,6 @@ from contracts.events import EventBody
 from contracts.status import GatewayStatusBody
 
 log = logging.getLogger(__name__)
-
-_PG_EVENT_FEED_LOCK = 0x5347_4556  # "SGEV": event inserts commit in seq order
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,41 +63,92 @@ class IngestStore:
         """Release every pooled connection."""
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        """The engine (for the liveness sweep and the time-series drain)."""
+        return self._engine
+
     def store(self, envelope: Envelope, raw: bytes) -> AckStatus:
         """Store a validated message once: ``STORED`` the first time, ``DUPLICATE`` after.
 
         ``raw`` is the payload exactly as validated; an event keeps it as ``envelope_json``.
 
         Raises:
+            UnstorableMessageError: the database refuses this message for good.
             StoreError: the database failed; nothing was stored.
         """
-        body = envelope.body
+        return self.store_batch([Incoming(envelope, raw)])[0]
+
+    def store_batch(
+        self,
+        items: Sequence[Incoming],
+        *,
+        quarantine: Sequence[QuarantineEntry] = (),
+        buffered_points: Sequence[str] = (),
+        track_liveness: bool = False,
+    ) -> list[AckStatus]:
+        """Store messages, quarantine entries and time-series points in ONE transaction.
+
+        Returns each item's status in the order given (a repeat of an id within the batch is
+        ``DUPLICATE``). Nothing is stored unless everything is.
+
+        Raises:
+            UnstorableMessageError: the database refuses a row (store the items one by one to
+                find which).
+            StoreError: the database failed; nothing was stored.
+        """
+        what = f"store {len(items)} message(s)"
+        now = self._clock.now()
         try:
             with self._engine.begin() as conn:
-                if isinstance(body, EventBody):
-                    return self._store_event(conn, envelope, body, raw)
-                if isinstance(body, GatewayStatusBody):
-                    return self._store_status(conn, envelope, body)
-                return self._store_reading(conn, envelope)
+                statuses = self._write(conn, items, now)
+                insert_quarantine(conn, quarantine, now)
+                buffer_points(conn, buffered_points, now)
+                if track_liveness:
+                    touch_liveness(conn, [i.envelope for i in items], now)
         except (DataError, IntegrityError) as exc:
-            raise UnstorableMessageError(
-                _describe("store message " + envelope.message_id, exc, permanent=True)
-            ) from exc
+            raise UnstorableMessageError(_describe(what, exc, permanent=True)) from exc
         except SQLAlchemyError as exc:
-            raise StoreError(_describe("store message " + envelope.message_id, exc)) from exc
+            raise StoreError(_describe(what, exc)) from exc
+        return statuses
+
+    def _write(self, conn: Connection, items: Sequence[Incoming], now: datetime) -> list[AckStatus]:
+        """Events first (they take the feed lock), then statuses, then readings."""
+
+        def message_id(item: Incoming) -> str:
+            return item.envelope.message_id
+
+        events = [i for i in items if isinstance(i.envelope.body, EventBody)]
+        readings = [
+            i for i in items if not isinstance(i.envelope.body, EventBody | GatewayStatusBody)
+        ]
+        stored = insert_events(conn, unique_first(events, key=message_id)[0], now)
+        by_id: dict[int, AckStatus] = {}
+        statuses = sorted(
+            (i for i in items if isinstance(i.envelope.body, GatewayStatusBody)),
+            key=lambda i: (i.envelope.org_id, i.envelope.gateway_id, i.envelope.message_id),
+        )
+        for item in statuses:
+            assert isinstance(item.envelope.body, GatewayStatusBody)
+            by_id[id(item)] = self._store_status(conn, item.envelope, item.envelope.body)
+        stored |= insert_readings(conn, unique_first(readings, key=message_id)[0], now)
+        result: list[AckStatus] = []
+        for item in items:
+            if id(item) in by_id:
+                result.append(by_id[id(item)])
+            elif item.envelope.message_id in stored:
+                stored.discard(item.envelope.message_id)  # a repeat in the batch: DUPLICATE
+                result.append(AckStatus.STORED)
+            else:
+                result.append(AckStatus.DUPLICATE)
+        return result
 
     def quarantine(self, topic: str, payload: bytes, error: str, message_id: str | None) -> None:
         """Keep an unacceptable message byte for byte with the reason (raises StoreError)."""
-        row = {
-            "received_at": self._clock.now(),
-            "topic": topic,
-            "payload": payload,
-            "error": error,
-            "message_id": message_id,
-        }
+        entry = QuarantineEntry(topic, payload, error, message_id)
         try:
             with self._engine.begin() as conn:
-                conn.execute(_table(QuarantineRow).insert(), row)
+                insert_quarantine(conn, [entry], self._clock.now())
         except SQLAlchemyError as exc:
             raise StoreError(_describe(f"quarantine a message from {topic}", exc)) from exc
 
@@ -110,51 +164,6 @@ class IngestStore:
             QuarantinedMessage(r.id, r.received_at, r.topic, r.payload, r.error, r.message_id)
             for r in rows
         ]
-
-    def _insert_once(self, conn: Connection, table: Table, values: dict[str, Any]) -> AckStatus:
-        """INSERT … ON CONFLICT DO NOTHING; a returned key means this call stored the row."""
-        dialect = postgresql if self._dialect == "postgresql" else sqlite
-        insert = dialect.insert(table).values(values).on_conflict_do_nothing()
-        key = conn.execute(insert.returning(*table.primary_key.columns)).first()
-        return AckStatus.STORED if key is not None else AckStatus.DUPLICATE
-
-    def _store_event(
-        self, conn: Connection, envelope: Envelope, body: EventBody, raw: bytes
-    ) -> AckStatus:
-        if self._dialect == "postgresql":
-            # Readers follow seq with a cursor: serialise event inserts so seq order is commit
-            # order and no reader skips a row whose seq was taken before a later commit.
-            conn.execute(select(func.pg_advisory_xact_lock(_PG_EVENT_FEED_LOCK)))
-        values = {
-            "message_id": envelope.message_id,
-            "org_id": envelope.org_id,
-            "gateway_id": envelope.gateway_id,
-            "home_id": envelope.home_id,
-            "resident_id": envelope.resident_id,
-            "device_id": envelope.device_id,
-            "type": body.type.value,
-            "severity": body.severity.value,
-            "status": body.status.value,
-            "warning_class": body.warning_class.value,
-            "device_time": envelope.device_time,
-            "gateway_time": envelope.gateway_time,
-            "received_at": self._clock.now(),
-            "envelope_json": raw.decode("utf-8"),
-        }
-        return self._insert_once(conn, _table(EventRow), values)
-
-    def _store_reading(self, conn: Connection, envelope: Envelope) -> AckStatus:
-        values = {
-            "message_id": envelope.message_id,
-            "org_id": envelope.org_id,
-            "gateway_id": envelope.gateway_id,
-            "device_id": envelope.device_id,
-            "kind": envelope.body.kind,
-            "gateway_time": envelope.gateway_time,
-            "received_at": self._clock.now(),
-            "body_json": envelope.body.model_dump_json(exclude_none=True),
-        }
-        return self._insert_once(conn, _table(ReadingRow), values)
 
     def _store_status(
         self, conn: Connection, envelope: Envelope, body: GatewayStatusBody
@@ -175,7 +184,7 @@ class IngestStore:
             "updated_at": self._clock.now(),
             "last_message_id": envelope.message_id,
         }
-        table = _table(GatewayStatusRow)
+        table = table_of(GatewayStatusRow)
         insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(table)
         conn.execute(
             insert.values(org_id=key[0], gateway_id=key[1], **values).on_conflict_do_update(
@@ -185,12 +194,6 @@ class IngestStore:
         if current is None or current.state != body.state.value:
             log.info("gateway %s/%s is %s", key[0], key[1], body.state.value)
         return AckStatus.STORED
-
-
-def _table(model: type[IngestBase]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 def _describe(what: str, exc: SQLAlchemyError, *, permanent: bool = False) -> str:

@@ -1,0 +1,222 @@
+"""Many messages in one transaction: multi-row idempotent inserts, in a fixed lock order.
+
+Workers that store overlapping batches (a gateway resent a message while a worker was still
+storing it) take locks in the same order — the event-feed lock, then rows sorted by key — so
+they wait for each other but never deadlock.
+
+Example:
+    >>> unique_first([("b", 1), ("a", 2), ("b", 3)], key=lambda item: item[0])
+    ([('a', 2), ('b', 1)], [('b', 3)])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cloud_ingest.store.models import (
+    GATEWAY_ITSELF,
+    EventRow,
+    IngestBase,
+    LivenessRow,
+    QuarantineRow,
+    ReadingRow,
+    TsdbBufferRow,
+)
+from contracts.envelope import Envelope
+from contracts.events import EventBody
+from contracts.series import DeviceKind, device_kind_of
+
+T = TypeVar("T")
+
+PG_EVENT_FEED_LOCK = 0x5347_4556  # "SGEV": event inserts commit in seq order
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A message to keep byte for byte with the reason it was not accepted."""
+
+    topic: str
+    payload: bytes
+    error: str
+    message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A validated message and its payload exactly as received."""
+
+    envelope: Envelope
+    raw: bytes
+
+
+def table_of(model: type[IngestBase]) -> Table:
+    """The ``Table`` of a model."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def unique_first(items: Sequence[T], *, key: Callable[[T], str]) -> tuple[list[T], list[T]]:
+    """Split into the first item of each key (sorted by key) and the repeats (in order)."""
+    first: dict[str, T] = {}
+    repeats: list[T] = []
+    for item in items:
+        if key(item) in first:
+            repeats.append(item)
+        else:
+            first[key(item)] = item
+    return [first[k] for k in sorted(first)], repeats
+
+
+def _dialect_insert(conn: Connection, table: Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """INSERT … ON CONFLICT DO NOTHING for rows with distinct ``message_id``s.
+
+    Returns the message ids this call stored (the others were there already).
+    """
+    if not rows:
+        return set()
+    insert = _dialect_insert(conn, table).values(list(rows)).on_conflict_do_nothing()
+    return {r[0] for r in conn.execute(insert.returning(table.c.message_id)).all()}
+
+
+def lock_event_feed(conn: Connection) -> None:
+    """Serialise event inserts on PostgreSQL, so ``seq`` order is commit order.
+
+    Readers follow ``seq`` with a cursor; without this a reader could skip a row whose ``seq``
+    was taken before a later one committed.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(PG_EVENT_FEED_LOCK)))
+
+
+def event_row(envelope: Envelope, body: EventBody, raw: bytes, now: datetime) -> dict[str, Any]:
+    """The ``events`` row of an event message."""
+    return {
+        "message_id": envelope.message_id,
+        "org_id": envelope.org_id,
+        "gateway_id": envelope.gateway_id,
+        "home_id": envelope.home_id,
+        "resident_id": envelope.resident_id,
+        "device_id": envelope.device_id,
+        "type": body.type.value,
+        "severity": body.severity.value,
+        "status": body.status.value,
+        "warning_class": body.warning_class.value,
+        "device_time": envelope.device_time,
+        "gateway_time": envelope.gateway_time,
+        "received_at": now,
+        "envelope_json": raw.decode("utf-8"),
+    }
+
+
+def reading_row(envelope: Envelope, now: datetime) -> dict[str, Any]:
+    """The ``readings`` row of a reading message."""
+    return {
+        "message_id": envelope.message_id,
+        "org_id": envelope.org_id,
+        "gateway_id": envelope.gateway_id,
+        "device_id": envelope.device_id,
+        "kind": envelope.body.kind,
+        "gateway_time": envelope.gateway_time,
+        "received_at": now,
+        "body_json": envelope.body.model_dump_json(exclude_none=True),
+    }
+
+
+def insert_events(conn: Connection, items: Sequence[Incoming], now: datetime) -> set[str]:
+    """Store event messages (distinct ids) once; returns the ids stored by this call."""
+    if not items:
+        return set()
+    lock_event_feed(conn)
+    rows = []
+    for item in items:
+        assert isinstance(item.envelope.body, EventBody)
+        rows.append(event_row(item.envelope, item.envelope.body, item.raw, now))
+    return insert_new(conn, table_of(EventRow), rows)
+
+
+def insert_readings(conn: Connection, items: Sequence[Incoming], now: datetime) -> set[str]:
+    """Store reading messages (distinct ids) once; returns the ids stored by this call."""
+    rows = [reading_row(item.envelope, now) for item in items]
+    return insert_new(conn, table_of(ReadingRow), rows)
+
+
+def insert_quarantine(conn: Connection, entries: Sequence[QuarantineEntry], now: datetime) -> None:
+    """Keep unacceptable messages with their reasons."""
+    if entries:
+        conn.execute(
+            table_of(QuarantineRow).insert(),
+            [
+                {
+                    "received_at": now,
+                    "topic": e.topic,
+                    "payload": e.payload,
+                    "error": e.error,
+                    "message_id": e.message_id,
+                }
+                for e in entries
+            ],
+        )
+
+
+def buffer_points(conn: Connection, lines: Sequence[str], now: datetime) -> None:
+    """Keep time-series points for the drain (one row for the lot)."""
+    if lines:
+        conn.execute(
+            table_of(TsdbBufferRow).insert(),
+            {"created_at": now, "point_count": len(lines), "lines": "\n".join(lines)},
+        )
+
+
+def touch_liveness(conn: Connection, envelopes: Sequence[Envelope], now: datetime) -> None:
+    """Record that the gateways (and devices) of these messages were heard from at ``now``."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for env in envelopes:
+        gateway_key = (env.org_id, env.gateway_id, GATEWAY_ITSELF)
+        rows.setdefault(gateway_key, _liveness_row(gateway_key, DeviceKind.GATEWAY, env, now))
+        kind = device_kind_of(env.body.kind)
+        if kind is not None and env.device_id is not None:
+            key = (env.org_id, env.gateway_id, env.device_id)
+            rows[key] = _liveness_row(key, kind, env, now)
+    if not rows:
+        return
+    table = table_of(LivenessRow)
+    insert = _dialect_insert(conn, table).values([rows[k] for k in sorted(rows)])
+    excluded = insert.excluded
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.org_id, table.c.gateway_id, table.c.device_id],
+            set_={
+                "last_seen_at": excluded.last_seen_at,
+                "device_kind": excluded.device_kind,
+                "home_id": func.coalesce(excluded.home_id, table.c.home_id),
+                "resident_id": func.coalesce(excluded.resident_id, table.c.resident_id),
+            },
+        )
+    )
+
+
+def _liveness_row(
+    key: tuple[str, str, str], kind: DeviceKind, env: Envelope, now: datetime
+) -> dict[str, Any]:
+    return {
+        "org_id": key[0],
+        "gateway_id": key[1],
+        "device_id": key[2],
+        "device_kind": kind.value,
+        "home_id": env.home_id,
+        "resident_id": env.resident_id if kind is not DeviceKind.GATEWAY else None,
+        "last_seen_at": now,
+        "offline_since": None,
+    }
