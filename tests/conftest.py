@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import MosquittoInstance, mosquitto, throwaway_postgres_database
+from tests.servers import (
+    MosquittoInstance,
+    VictoriaMetricsInstance,
+    mosquitto,
+    throwaway_postgres_database,
+    victoria_metrics,
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +52,10 @@ def shared_data() -> Path:
         f"the shared recordings are not at {candidates[0]}: put them in ../shared/data next to "
         "the checkout or set SILVERGUARD_DATA_DIR"
     )
+
+
+@pytest.fixture
+def victoria(tmp_path: Path) -> Iterator[VictoriaMetricsInstance]:
+    """A VictoriaMetrics of this test's own, which the test may stop and start."""
+    with victoria_metrics(tmp_path / "victoria-metrics") as server:
+        yield server

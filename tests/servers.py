@@ -1,4 +1,5 @@
-"""Real servers for integration tests: a private Mosquitto and a throwaway PostgreSQL database.
+"""Real servers for integration tests: a private Mosquitto, a throwaway PostgreSQL database and a
+private VictoriaMetrics (the time-series server; it accepts the InfluxDB v2 write API).
 
 A test that needs a server fails with a message saying how to get it; it never skips.
 """
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
 import os
 import secrets
 import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +29,11 @@ from silverguard.ports import free_port
 __all__ = [
     "MosquittoInstance",
     "ServerUnavailableError",
+    "VictoriaMetricsInstance",
     "free_port",
     "mosquitto",
     "throwaway_postgres_database",
+    "victoria_metrics",
     "wait_for_port",
 ]
 
@@ -102,6 +108,87 @@ def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[MosquittoInstan
     """Run a private Mosquitto, with its config and log in ``workdir``, for the block."""
     workdir.mkdir(parents=True, exist_ok=True)
     instance = MosquittoInstance(port=free_port(), workdir=workdir, extra_config=extra_config)
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@dataclass
+class VictoriaMetricsInstance:
+    """A private VictoriaMetrics on a free loopback port, storing in its own ``workdir``.
+
+    Samples with the same series and timestamp are deduplicated (``-dedup.minScrapeInterval``),
+    as InfluxDB overwrites a point written twice.
+    """
+
+    port: int
+    workdir: Path
+    process: subprocess.Popen[bytes] | None = None
+    host: str = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        """Base URL (also the InfluxDB v2 write API's)."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Start (or restart, on the same port and data) and wait until it accepts writes."""
+        binary = shutil.which("victoria-metrics") or "/usr/bin/victoria-metrics"
+        if not Path(binary).exists():
+            raise ServerUnavailableError(
+                "victoria-metrics is not installed: run ./scripts/test (it installs it with apt)"
+            )
+        log = (self.workdir / "victoria-metrics.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                binary,
+                f"-storageDataPath={self.workdir / 'data'}",
+                f"-httpListenAddr={self.host}:{self.port}",
+                "-dedup.minScrapeInterval=1ms",
+                "-retentionPeriod=100y",
+                "-search.latencyOffset=0s",
+                "-loggerLevel=ERROR",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        try:
+            wait_for_port(self.port, timeout_s=20)
+        except ServerUnavailableError as exc:
+            self.stop()
+            text = (self.workdir / "victoria-metrics.log").read_text(errors="replace")[-2000:]
+            raise ServerUnavailableError(f"victoria-metrics did not start: {exc}\n{text}") from exc
+
+    def stop(self) -> None:
+        """Stop the server (its data stays in ``workdir``)."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def export(self, match: str) -> list[dict[str, object]]:
+        """Every stored sample of the series matching ``match`` (``/api/v1/export``)."""
+        base = self.url
+        with urllib.request.urlopen(f"{base}/internal/force_flush", timeout=10):
+            pass
+        query = urllib.parse.urlencode({"match[]": match})
+        with urllib.request.urlopen(f"{base}/api/v1/export?{query}", timeout=10) as response:
+            body = response.read().decode()
+        return [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+@contextlib.contextmanager
+def victoria_metrics(workdir: Path) -> Iterator[VictoriaMetricsInstance]:
+    """Run a private VictoriaMetrics, with its data and log in ``workdir``, for the block."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    instance = VictoriaMetricsInstance(port=free_port(), workdir=workdir)
     instance.start()
     try:
         yield instance

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiomqtt
 
-from cloud_ingest.config import IngestSettings
+from cloud_ingest.config import IngestSettings, LivenessSettings, MetricsEndpoint, TsdbSettings
 from cloud_ingest.consumer import run_ingest
+from cloud_ingest.consumer.runner import IngestRuntime
 from contracts import (
     AckStatus,
     Envelope,
@@ -20,6 +21,7 @@ from contracts import (
     Evidence,
     GatewayState,
     GatewayStatusBody,
+    MattressVitals,
     SmokeReading,
     TopicKind,
     build_topic,
@@ -73,6 +75,22 @@ def status_envelope(
     )
 
 
+def vitals_envelope(
+    org: str = "org-t", gw: str = "gw-1", *, at: datetime = NOW, heart_rate_bpm: float = 61.5
+) -> Envelope:
+    """Mattress vitals of resident res-1 in bed bed-1."""
+    return Envelope(
+        message_id=new_message_id(at),
+        org_id=org,
+        gateway_id=gw,
+        home_id="home-1",
+        resident_id="res-1",
+        device_id="bed-1",
+        gateway_time=at,
+        body=MattressVitals(in_bed=True, heart_rate_bpm=heart_rate_bpm, resp_rate_br_min=14.0),
+    )
+
+
 def ingest_settings(
     database_url: str,
     port: int,
@@ -80,6 +98,9 @@ def ingest_settings(
     group: str | None,
     protocol: MqttProtocol = MqttProtocol.V5,
     migrate_on_start: bool = True,
+    tsdb: TsdbSettings | None = None,
+    metrics: MetricsEndpoint | None = None,
+    liveness: LivenessSettings | None = None,
 ) -> IngestSettings:
     """Settings for a test worker on the loopback broker, reconnecting quickly."""
     return IngestSettings(
@@ -89,16 +110,24 @@ def ingest_settings(
         migrate_on_start=migrate_on_start,
         reconnect_initial_s=0.1,
         reconnect_max_s=0.5,
+        tsdb=tsdb,
+        metrics=metrics,
+        liveness=liveness or LivenessSettings(),
     )
 
 
 @contextlib.asynccontextmanager
 async def running_ingest(
-    settings: IngestSettings, *, clock: Clock | None = None
+    settings: IngestSettings,
+    *,
+    clock: Clock | None = None,
+    on_runtime: Callable[[IngestRuntime], None] | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
     """Run ``run_ingest`` until the block ends; fail if it is not subscribed within 15 s."""
     ready = asyncio.Event()
-    task = asyncio.create_task(run_ingest(settings, clock=clock, ready=ready))
+    task = asyncio.create_task(
+        run_ingest(settings, clock=clock, ready=ready, on_runtime=on_runtime)
+    )
     waiter = asyncio.create_task(ready.wait())
     await asyncio.wait({task, waiter}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
     if not ready.is_set():

@@ -12,6 +12,7 @@ from cloud_ingest.config import load_ingest_settings
 from contracts.config import ConfigError, MqttProtocol
 
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "ingest.yaml"
+CLUSTER = EXAMPLE.with_name("ingest-cluster.yaml")
 
 
 def test_example_config_loads() -> None:
@@ -20,6 +21,20 @@ def test_example_config_loads() -> None:
     assert settings.broker.host == "127.0.0.1"
     assert settings.broker.protocol is MqttProtocol.V5
     assert settings.shared_group == "ingest"
+    assert (settings.tsdb, settings.metrics) == (None, None)
+    assert settings.liveness.gateway_offline_after_s == 180
+    assert settings.liveness.device_cadence_s["smoke"] == 4 * 3600
+
+
+def test_cluster_example_config_loads() -> None:
+    settings = load_ingest_settings(CLUSTER)
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert settings.tsdb is not None
+    assert str(settings.tsdb.url) == "http://tsdb.example.internal:8086/"
+    assert settings.tsdb.token_env == "SG_INFLUX_TOKEN"
+    assert settings.metrics is not None
+    assert settings.metrics.port == 9310
+    assert settings.batch_max == 500
 
 
 @pytest.mark.parametrize(
@@ -30,6 +45,10 @@ def test_example_config_loads() -> None:
         ("shared_group: a/b\n", "shared_group"),
         ("brokr: {}\n", "brokr"),
         ("reconnect_initial_s: 5\nreconnect_max_s: 1\n", "reconnect_max_s"),
+        ("tsdb: {url: 'not a url'}\n", "tsdb.url"),
+        ("tsdb: {url: 'http://x:8086', token_env: 'lower'}\n", "token_env"),
+        ("metrics: {port: 70000}\n", "metrics.port"),
+        ("liveness: {device_cadence_s: {mattress: 0}}\n", "mattress"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, yaml_text: str, complaint: str) -> None:
