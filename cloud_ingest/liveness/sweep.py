@@ -19,7 +19,7 @@ from cloud_ingest.errors import StoreError
 from cloud_ingest.liveness.core import Change, Watched, assess
 from cloud_ingest.metrics import IngestMetrics
 from cloud_ingest.store import IngestStore
-from cloud_ingest.store.batch import Incoming, insert_events, lock_event_feed
+from cloud_ingest.store.batch import Incoming, insert_events, lock_event_feed, table_of
 from cloud_ingest.store.models import GATEWAY_ITSELF, GatewayStatusRow, LivenessRow
 from contracts.clock import Clock
 from contracts.envelope import Envelope, encode_envelope
@@ -107,7 +107,7 @@ class LivenessSweep:
 
 
 def _watched(conn: Connection) -> list[Watched]:
-    rows = conn.execute(select(LivenessRow)).scalars().all()
+    rows = conn.execute(select(table_of(LivenessRow))).all()
     return [
         Watched(
             r.org_id,
