@@ -32,7 +32,7 @@ class SeriesTag(StrEnum):
     RESIDENT_ID = "resident_id"
     DEVICE_ID = "device_id"
     DEVICE_KIND = "device_kind"
-    """``mattress``, ``wristband``, ``smoke`` or ``gateway`` (see :class:`DeviceKind`)."""
+    """What the point is about: a :class:`DeviceKind` value."""
     SOURCE = "source"
     """Vitals only: ``firmware`` or ``edge`` (who computed a mattress figure)."""
 
@@ -43,6 +43,7 @@ class DeviceKind(StrEnum):
     MATTRESS = "mattress"
     WRISTBAND = "wristband"
     SMOKE = "smoke"
+    HOME_SENSOR = "home_sensor"
     GATEWAY = "gateway"
 
 
@@ -79,6 +80,7 @@ _KIND_PREFIXES = (
     ("reading.mattress", DeviceKind.MATTRESS),
     ("reading.wristband", DeviceKind.WRISTBAND),
     ("reading.smoke", DeviceKind.SMOKE),
+    ("reading.home_sensor", DeviceKind.HOME_SENSOR),
 )
 
 

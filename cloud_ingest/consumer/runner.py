@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
@@ -32,6 +33,8 @@ from contracts.mqtt import ReconnectBackoff, mqtt_client
 from contracts.topics import TopicKind, subscription
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SUBSCRIBED_KINDS = (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS)
 
@@ -126,6 +129,20 @@ async def run_ingest(
         log.info("ingest stopped: %s", runtime.processor.counters)
 
 
+async def _in_thread(work: Callable[..., T], *args: object) -> T:
+    """``asyncio.to_thread``, but a cancelled caller still waits for the thread to finish.
+
+    So nothing is left using the database when the worker closes it on the way out.
+    """
+    future = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise
+
+
 def _every(interval_s: float, what: str, work: Callable[[], object]) -> asyncio.Task[None]:
     """Run ``work`` in a thread every ``interval_s`` until cancelled; errors are logged once."""
 
@@ -133,7 +150,7 @@ def _every(interval_s: float, what: str, work: Callable[[], object]) -> asyncio.
         failing = False
         while True:
             try:
-                await asyncio.to_thread(work)
+                await _in_thread(work)
             except Exception as exc:  # a background chore must never stop the ingest
                 if not failing:
                     log.error("%s failed (retrying every %.1f s): %s", what, interval_s, exc)
@@ -274,7 +291,7 @@ async def _process(
     processor = runtime.processor
     failed_before = processor.counters.store_failed
     try:
-        acks = await asyncio.to_thread(processor.process_batch, batch)
+        acks = await _in_thread(processor.process_batch, batch)
     except Exception:  # a bug must not stop the ingest: keep going, unacked
         processor.counters.store_failed += len(batch)
         log.exception("unexpected error on a batch of %d; not acked", len(batch))

@@ -105,7 +105,7 @@ class IngestStore:
                 insert_quarantine(conn, quarantine, now)
                 buffer_points(conn, buffered_points, now)
                 if track_liveness:
-                    touch_liveness(conn, [i.envelope for i in items], now)
+                    touch_liveness(conn, _signs_of_life(items, statuses), now)
         except (DataError, IntegrityError) as exc:
             raise UnstorableMessageError(_describe(what, exc, permanent=True)) from exc
         except SQLAlchemyError as exc:
@@ -194,6 +194,19 @@ class IngestStore:
         if current is None or current.state != body.state.value:
             log.info("gateway %s/%s is %s", key[0], key[1], body.state.value)
         return AckStatus.STORED
+
+
+def _signs_of_life(items: Sequence[Incoming], statuses: Sequence[AckStatus]) -> list[Envelope]:
+    """Messages that show their gateway is alive now.
+
+    A status seen before is not one: it is the broker's retained copy, delivered again to a
+    worker that (re)subscribed, and says nothing about the gateway now.
+    """
+    return [
+        item.envelope
+        for item, status in zip(items, statuses, strict=True)
+        if not (isinstance(item.envelope.body, GatewayStatusBody) and status is AckStatus.DUPLICATE)
+    ]
 
 
 def _describe(what: str, exc: SQLAlchemyError, *, permanent: bool = False) -> str:

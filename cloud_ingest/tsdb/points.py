@@ -29,7 +29,7 @@ from influxdb_client.client.write.point import Point
 from influxdb_client.domain.write_precision import WritePrecision
 
 from contracts.envelope import Envelope
-from contracts.readings import MattressVitals, SmokeReading, WristbandStatus
+from contracts.readings import HomeSensorReading, MattressVitals, SmokeReading, WristbandStatus
 from contracts.series import (
     DEVICE_HEALTH,
     VITALS,
@@ -89,6 +89,9 @@ def points_of(envelope: Envelope) -> list[str]:
                 DeviceHealthField.LINK_QUALITY: body.link_quality,
             },
         )
+    if isinstance(body, HomeSensorReading):
+        fields = {DeviceHealthField.BATTERY_PCT: body.battery_pct}
+        return _lines(envelope, DEVICE_HEALTH, DeviceKind.HOME_SENSOR, fields)
     if isinstance(body, GatewayStatusBody):
         return _lines(
             envelope,
