@@ -55,16 +55,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
-from pydantic import Field
 
-from contracts.config import ConfigModel
-from contracts.events import EventBody, EventType, Evidence
 from contracts.readings import DeviceReading, MattressVitals, WristbandAccelBlock, WristbandStatus
 from edge_agent.detectors.base import Detection
 from edge_agent.detectors.fall_coefficients import MODEL
+from edge_agent.detectors.fall_evidence import fall_event
 from edge_agent.detectors.fall_features import (
     GRAVITY_M_S2,
     MIN_POST_DATA_S,
@@ -75,9 +73,10 @@ from edge_agent.detectors.fall_features import (
     impact_features,
 )
 from edge_agent.detectors.fall_model import FallModel
+from edge_agent.detectors.fall_settings import FallSettings
 from edge_agent.detectors.fall_state import BandState, BedState, PendingFall, dump, load
 
-__all__ = ["DETECTOR_NAME", "FallDetector", "FallSettings"]
+__all__ = ["DETECTOR_NAME", "FallDetector", "FallSettings"]  # FallSettings re-exported
 
 DETECTOR_NAME = "edge.fall/v1"
 BUFFER_S = -PRE_WINDOW_S[0] + POST_WINDOW_S[1] + 10.0
@@ -86,27 +85,6 @@ BAND_FLAG_NEAR_S = 10.0
 IM_OK_MEMORY_S = 600.0
 
 log = logging.getLogger(__name__)
-
-
-class FallSettings(ConfigModel):
-    """Fall detection settings (the ``detection.fall`` block)."""
-
-    cancel_window_s: float = Field(default=30.0, ge=0, le=300)
-    """How long a suspected fall is held for an "I'm OK" press before it is raised."""
-    min_peak_g: float = Field(default=2.0, ge=1.2, le=16)
-    """The smallest acceleration peak examined as an impact (falls here peak at 3.8–7 g)."""
-    threshold: float | None = Field(default=None, gt=0, lt=1)
-    """Fall probability from which an impact is suspected (default: the model's own)."""
-    band_flag_threshold: float = Field(default=0.2, gt=0, lt=1)
-    """The lower probability that suffices when the band itself flagged a fall."""
-    band_flag_alone_after_s: float = Field(default=30.0, gt=0)
-    """A band flag is taken on its own when no accelerometer data came for this long."""
-    refractory_s: float = Field(default=10.0, ge=0)
-    """Impacts this soon after a suspected one belong to the same fall."""
-    stale_after_s: float = Field(default=3.0, gt=0)
-    """A band silent this long is judged on the data it sent (at least 1 s after impact)."""
-    mattress_fresh_s: float = Field(default=10.0, gt=0)
-    """A mattress reading older than this at the end of the window does not count as in bed."""
 
 
 @dataclass(slots=True)
@@ -359,40 +337,5 @@ class FallDetector:
         still_s = 0.0
         if band.t:
             still_s = max(0.0, band.t[-1] - max(band.moved_at or p.impact_at, p.impact_at))
-        return [Detection(_fall_event(p, still_s, self._cancel_s), device_id)]
-
-
-def _clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
-
-
-def _fall_event(p: PendingFall, still_s: float, cancel_s: float) -> EventBody:
-    f = p.features
-    if f:
-        how = (
-            f"impact {f['peak_g']:.1f} g, wrist turned {f['orientation_change_deg']:.0f}°, "
-            f"still {still_s:.0f} s after"
-        )
-    else:
-        how = "flagged by the wristband itself (no accelerometer data)"
-    if p.source == "accelerometer+band_flag":
-        how += "; the band flagged a fall too"
-    values: dict[str, float | int | bool | str] = {
-        **f,
-        "stillness_s": round(still_s, 1),
-        "fall_probability": p.probability,
-        "cancel_window_s": cancel_s,
-        "impact_at": datetime.fromtimestamp(p.impact_at, UTC).isoformat(),
-        "suspected_at": datetime.fromtimestamp(p.suspected_at, UTC).isoformat(),
-        "source": p.source,
-        "band_fall_flag": p.source != "accelerometer",
-    }
-    return EventBody.of(
-        EventType.FALL,
-        Evidence(
-            summary=f'suspected fall at {_clock(p.impact_at)} ({how}); no "I\'m OK" press '
-            f"within {cancel_s:.0f} s",
-            values=values,
-        ),
-        detector=DETECTOR_NAME,
-    )
+        event = fall_event(p, still_s=still_s, cancel_window_s=self._cancel_s, detector=self.name)
+        return [Detection(event, device_id)]
