@@ -127,8 +127,7 @@ class BedExitDetector:
     ) -> EventBody:
         t = self._tracker
         assert self._exit_at is not None
-        link_lost = timedelta(seconds=self._settings.wandering.link_lost_s)
-        still = t.wristband_still_for(now, link_lost)
+        still = t.wristband_still_for(now)
         escalate = still is not None and still >= timedelta(
             minutes=self._settings.bed_exit.wristband_still_min
         )

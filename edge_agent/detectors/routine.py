@@ -6,7 +6,8 @@
   that stay in bed began less than 3 h before the limit (a nap after getting up). At most
   once per portrait day; cleared when the resident gets up.
 * ``prolonged_inactivity``: no sign of life (bed, wristband movement, any home sensor) while
-  at home, out of bed and not seated, for longer than the limit, during an hour of the day in
+  at home (not gone out through the entrance door, wristband not out of reach), out of bed
+  and not seated, for longer than the limit, during an hour of the day in
   which the resident is usually active. The limit is p90 of the resident's daily longest
   quiet spell × 1.5 (clamped to 90 min–6 h) once learned, 4 h before; the default active
   hours are 08:00–21:59. Cleared by the next sign of life.

@@ -2,7 +2,8 @@
 
 An exit from bed inside the night window (see :mod:`edge_agent.detectors.bed_exit`) is
 watched; ``tick(now)`` raises ``possible_wandering`` once the resident has been out of bed for
-``limit_min`` and the wristband is out of reach right now: no reading for ``link_lost_s``, or
+``limit_min`` and the wristband is out of reach right now: no reading for
+``portrait.wristband_link_lost_s``, or
 its last signal strength at the gateway at or below ``weak_rssi_dbm``. A wristband never heard
 tells nothing, so it never raises this. The resident's dementia flag (setting
 ``wandering.dementia``) raises the severity from the taxonomy's ``high`` to ``critical``
@@ -77,7 +78,7 @@ class WanderingDetector:
         s = self._settings.wandering
         if silent is None:
             return None
-        if silent > timedelta(seconds=s.link_lost_s):
+        if t.wristband_out_of_reach(now):
             return f"wristband not heard for {silent.total_seconds() / 60:.0f} min"
         if t.wristband_rssi_dbm is not None and t.wristband_rssi_dbm <= s.weak_rssi_dbm:
             return f"wristband signal weak ({t.wristband_rssi_dbm:.0f} dBm)"

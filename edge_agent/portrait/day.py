@@ -110,8 +110,9 @@ class DayRecorder:
     boundary_hour: int = 18
     bed_intervals: list[list[float]] = field(default_factory=list)
     """``[start, end]`` pairs; an open interval has ``end == -1``."""
-    active_minutes: list[int] = field(default_factory=list)
-    """Distinct whole minutes with a sign of life (sorted, ascending)."""
+    active_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    """Distinct whole minutes with a sign of life, per local hour of the day."""
+    last_active_minute: int = -1
     quiet_spells: list[float] = field(default_factory=list)
     flagged: bool = False
 
@@ -128,8 +129,9 @@ class DayRecorder:
     def active(self, minute: float) -> None:
         """A sign of life at ``minute`` (counted once per whole minute)."""
         whole = int(minute)
-        if not self.active_minutes or self.active_minutes[-1] < whole:
-            self.active_minutes.append(whole)
+        if whole > self.last_active_minute:
+            self.last_active_minute = whole
+            self.active_by_hour[(self.boundary_hour + whole // 60) % 24] += 1
 
     def quiet(self, duration_min: float) -> None:
         """A quiet spell (at home, awake, not resting) of ``duration_min`` has ended."""
@@ -140,15 +142,12 @@ class DayRecorder:
         """The finished day (an interval still open counts as ending at ``end_minute``)."""
         intervals = [(s, e if e >= 0 else end_minute) for s, e in self.bed_intervals]
         sleep = main_sleep(intervals)
-        hours = [0] * 24
-        for minute in self.active_minutes:
-            hours[(self.boundary_hour + minute // 60) % 24] += 1
         return DayRecord(
             day=self.day,
             bedtime_min=sleep[0] if sleep else None,
             wake_min=sleep[1] if sleep else None,
             night_exits_min=sleep[2] if sleep else (),
-            active_minutes_by_hour=tuple(hours),
+            active_minutes_by_hour=tuple(self.active_by_hour),
             quiet_spells_min=tuple(self.quiet_spells),
             flagged=self.flagged,
         )
@@ -159,7 +158,8 @@ class DayRecorder:
             "day": self.day,
             "boundary_hour": self.boundary_hour,
             "bed_intervals": [list(i) for i in self.bed_intervals],
-            "active_minutes": list(self.active_minutes),
+            "active_by_hour": list(self.active_by_hour),
+            "last_active_minute": self.last_active_minute,
             "quiet_spells": list(self.quiet_spells),
             "flagged": self.flagged,
         }
@@ -171,7 +171,8 @@ class DayRecorder:
             day=str(raw["day"]),
             boundary_hour=int(_numbers([raw["boundary_hour"]])[0]),
             bed_intervals=[_pair(v) for v in _seq(raw["bed_intervals"])],
-            active_minutes=[int(v) for v in _numbers(raw["active_minutes"])],
+            active_by_hour=[int(v) for v in _numbers(raw["active_by_hour"])],
+            last_active_minute=int(_numbers([raw["last_active_minute"]])[0]),
             quiet_spells=_numbers(raw["quiet_spells"]),
             flagged=bool(raw["flagged"]),
         )

@@ -38,6 +38,9 @@ class PortraitSettings(ConfigModel):
     wristband_movement_m_s2: float = Field(
         default=0.5, gt=0, description="std of |acceleration| in a block above which it moves"
     )
+    wristband_link_lost_s: float = Field(
+        default=120.0, gt=0, description="no reading this long: the wristband is out of reach"
+    )
     quiet_record_min: float = Field(
         default=30.0, gt=0, description="quiet spells at least this long are learned"
     )
@@ -101,7 +104,6 @@ class InactivitySettings(ConfigModel):
 class WanderingSettings(ConfigModel):
     """Possible wandering (走失): a night exit and the wristband out of the gateway's reach."""
 
-    link_lost_s: float = Field(default=120.0, gt=0, description="no wristband reading this long")
     weak_rssi_dbm: float = Field(default=-90.0, le=0, description="this weak counts as leaving")
     limit_min: float = Field(default=10.0, gt=0, description="no return within this")
     dementia: bool = Field(default=False, description="raises the severity to critical")

@@ -146,19 +146,27 @@ class PortraitTracker:
         return bool(self.in_bed) or any(self.seats.values())
 
     def quiet_for(self, now: datetime) -> timedelta | None:
-        """How long with no sign of life while at home, out of bed and not seated."""
+        """How long with no sign of life while at home, out of bed and not seated (``None``
+        while resting, away through the entrance door, or gone with the wristband)."""
         if self.resting or self.away or self.last_activity is None:
             return None
+        if self.wristband_out_of_reach(now):
+            return None
         return now - self.last_activity
+
+    def wristband_out_of_reach(self, now: datetime) -> bool:
+        """A wristband heard before has not been heard for ``wristband_link_lost_s``."""
+        silent = self.wristband_silent_for(now)
+        return silent is not None and silent.total_seconds() > self.settings.wristband_link_lost_s
 
     def wristband_silent_for(self, now: datetime) -> timedelta | None:
         """How long since the wristband's last reading (``None``: never heard)."""
         return None if self.wristband_seen is None else now - self.wristband_seen
 
-    def wristband_still_for(self, now: datetime, link_lost: timedelta) -> timedelta | None:
+    def wristband_still_for(self, now: datetime) -> timedelta | None:
         """How long a worn, reachable wristband has not moved (``None``: not worn/heard)."""
         silent = self.wristband_silent_for(now)
-        if silent is None or silent > link_lost or self.wristband_on_wrist is False:
+        if silent is None or self.wristband_out_of_reach(now) or self.wristband_on_wrist is False:
             return None
         return None if self.wristband_moved is None else now - self.wristband_moved
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from contracts.events import EventStatus, EventType
 from contracts.readings import HomeSensorKind
 from edge_agent.detectors.base import Detection
@@ -125,3 +128,21 @@ def test_a_restart_keeps_the_portrait() -> None:
     steps = [*rs.bed(rs.at(9, 23.0), True), Step(rs.at(10, 8.5))]
     assert [d.event.type for d in run_stream(second, steps)] == [NOT_UP]
     assert second.snapshot()["tracker"] != first.snapshot()["tracker"]
+
+
+def test_gone_out_with_the_wristband_is_away_not_inactive() -> None:
+    """No entrance sensor in this home: the wristband leaving the gateway's reach says it."""
+    steps = rs.bed(rs.at(23, 23.0), True) + rs.bed(rs.at(24, 8.0), False)
+    steps += [rs.status(rs.at(24, 8.0) + timedelta(minutes=m)) for m in range(0, 61, 1)]
+    steps += [rs.home(rs.at(24, 9.0)), *rs.ticks(rs.at(24, 9.0), rs.at(24, 16.0))]
+    assert run_stream(RoutineDetector(rs.utc_settings()), steps) == []
+
+
+def test_a_day_snapshot_stays_small() -> None:
+    """The pipeline checkpoints every few seconds: the state must not grow with readings."""
+    detector = RoutineDetector(rs.utc_settings())
+    run_stream(detector, rs.learned_days(1, 29))
+    steps = [rs.home(rs.at(30, 23.0) + timedelta(seconds=s)) for s in range(0, 3600, 5)]
+    run_stream(detector, steps)
+    assert detector.tracker.portrait.days_learned == 28  # the window
+    assert len(json.dumps(detector.snapshot())) < 30_000
