@@ -16,6 +16,8 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from alerting.channels.kinds import ChannelKind
+from alerting.channels.webpush.config import PushSubscription
 from alerting.errors import StoreError
 from alerting.escalation.context import RouterContext
 from alerting.escalation.policy import after_step, step_targets
@@ -28,6 +30,7 @@ from alerting.store.models import (
     Notification,
     NotificationStatus,
 )
+from alerting.store.models import PushSubscription as PushSubscriptionRow
 
 log = logging.getLogger(__name__)
 
@@ -60,31 +63,7 @@ def page_step(session: Session, ctx: RouterContext, incident: Incident, now: dat
         fan_out = incident.type in {t.value for t in policy.fan_out_types}
         targets = step_targets(policy, step, fan_out=fan_out)
     people = resolve_targets(targets, ctx.targets(incident, now))
-    pages = 0
-    for person_id in people:
-        try:
-            person = ctx.settings.person(person_id)
-        except KeyError:
-            log.warning(
-                "incident %s: %s has no contacts configured; skipped", incident.id, person_id
-            )
-            continue
-        for contact in person.contacts:
-            session.add(
-                Notification(
-                    incident_id=incident.id,
-                    person_id=person_id,
-                    channel=contact.channel.value,
-                    target=contact.target,
-                    status=NotificationStatus.PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    step=step,
-                    round=round_,
-                )
-            )
-            pages += 1
+    pages = sum(_page_person(session, ctx, incident, person_id, now) for person_id in people)
     following = None if incident.audience == "operator" else after_step(policy, step, round_)
     if following is None:
         incident.next_escalation_at = None
@@ -107,6 +86,52 @@ def page_step(session: Session, ctx: RouterContext, incident: Incident, now: dat
         len(people),
     )
     return pages
+
+
+def _targets_of(session: Session, ctx: RouterContext, person_id: str) -> list[tuple[str, str]]:
+    """(channel, target) of every way to reach ``person_id``: configured contacts, then the
+    Web Push subscriptions their phones registered through the API."""
+    try:
+        person = ctx.settings.person(person_id)
+    except KeyError:
+        person = None
+    targets = [(c.channel.value, c.target) for c in person.contacts] if person else []
+    if ctx.settings.channels.webpush is not None:
+        rows = session.scalars(
+            select(PushSubscriptionRow)
+            .where(PushSubscriptionRow.person_id == person_id)
+            .order_by(PushSubscriptionRow.id)
+        ).all()
+        for row in rows:
+            sub = {"endpoint": row.endpoint, "keys": {"p256dh": row.p256dh, "auth": row.auth}}
+            target = PushSubscription.model_validate(sub).model_dump_json()
+            if (ChannelKind.WEBPUSH.value, target) not in targets:
+                targets.append((ChannelKind.WEBPUSH.value, target))
+    return targets
+
+
+def _page_person(
+    session: Session, ctx: RouterContext, incident: Incident, person_id: str, now: datetime
+) -> int:
+    targets = _targets_of(session, ctx, person_id)
+    if not targets:
+        log.warning("incident %s: %s has no contacts; skipped", incident.id, person_id)
+    for channel, target in targets:
+        session.add(
+            Notification(
+                incident_id=incident.id,
+                person_id=person_id,
+                channel=channel,
+                target=target,
+                status=NotificationStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                step=incident.escalation_step,
+                round=incident.escalation_round,
+            )
+        )
+    return len(targets)
 
 
 def cancel_pending(session: Session, incident_id: str, now: datetime, why: str, actor: str) -> int:
