@@ -16,9 +16,11 @@ window (e.g. the last 30 s), for ``beds × samples`` at once:
    (0.5–5 Hz), masked autocorrelation, highest peak in 35–200 bpm with a harmonic check
    (:func:`~edge_agent.signal.periodicity.dominant_period`). The peak height is the
    periodicity; ``signal_quality`` = periodicity × (1 − movement share).
-4. **Breathing rate**: band-pass 0.1–0.7 Hz, the same periodicity search in 5–40 /min; no
-   estimate if the periodicity is weak or the last ``breath_recent_s`` are flat compared with
-   the window (breathing has stopped: the apnea detector's input).
+4. **Breathing rate**: band-pass 0.1–0.7 Hz; breaths counted as peaks between which the
+   resident did not move (:func:`count_breaths`, which follows irregular breathing), else the
+   same periodicity search in 5–40 /min; no estimate if the last ``breath_recent_s`` are flat
+   compared with the window or with the bed's usual swing (breathing has stopped: the apnea
+   detector's input).
 
 Everything after a first 10 Hz low-pass runs at ~25 Hz (the J-wave band ends at 10 Hz), which
 keeps a window's cost per bed small. Any estimate that fails its check is NaN, never a guess:
@@ -223,11 +225,14 @@ def estimate_vitals_batch(
 
     usable = in_bed & (movement <= cfg.max_movement_share)
     heart_ok = usable & (heart_periodicity >= cfg.min_heart_periodicity)
-    breath_ok = heart_ok & (breath_periodicity >= cfg.min_breath_periodicity) & ~stopped
+    periodic = breath_periodicity >= cfg.min_breath_periodicity
+    counted = count_breaths(resp, resp_valid, resp_rate, heart_ok & ~stopped)
+    rate_rr = np.where(np.isnan(counted), np.where(periodic, 60.0 / period_rr, np.nan), counted)
+    breath_ok = heart_ok & ~stopped & ~np.isnan(rate_rr)
     quality = np.where(in_bed, heart_periodicity * (1.0 - movement), 0.0)
     return VitalsBatch(
         heart_rate_bpm=np.where(heart_ok, 60.0 / period_hr, np.nan),
-        resp_rate_br_min=np.where(breath_ok, 60.0 / period_rr, np.nan),
+        resp_rate_br_min=np.where(breath_ok, rate_rr, np.nan),
         signal_quality=np.clip(quality, 0.0, 1.0),
         in_bed=in_bed,
         movement_index=movement,
@@ -235,6 +240,40 @@ def estimate_vitals_batch(
         breathing_stopped=heart_ok & stopped,
         breath_amplitude=window_amp,
     )
+
+
+def count_breaths(
+    resp: FloatArray, valid: BoolArray, rate_hz: float, which: BoolArray
+) -> FloatArray:
+    """Breaths per minute by counting breathing peaks, for the beds flagged in ``which``.
+
+    Peaks at least 1.5 s apart (≤ 40 /min) standing out by 30 % of the window's 5–95 %
+    range; the rate is 60 / mean interval between consecutive peaks with no movement in
+    between (at least 2 such intervals, else NaN). Unlike the autocorrelation this follows
+    irregular breathing, whose rate is still the number of breaths a minute.
+
+    >>> t = np.arange(0, 30, 0.1)
+    >>> resp = np.sin(2 * np.pi * t / 4.0)[None, :]          # a breath every 4 s
+    >>> count_breaths(resp, np.ones_like(resp, dtype=bool), 10.0, np.array([True]))
+    array([15.])
+    """
+    out = np.full(resp.shape[0], np.nan)
+    distance = max(round(1.5 * rate_hz), 1)
+    for i in np.flatnonzero(which):
+        ok = valid[i]
+        if ok.sum() < 0.5 * ok.size:
+            continue
+        lo, hi = np.percentile(resp[i][ok], [5, 95])
+        peaks, _ = signal.find_peaks(resp[i], distance=distance, prominence=0.3 * (hi - lo))
+        peaks = peaks[ok[peaks]]
+        if peaks.size < 3:
+            continue
+        moved = np.concatenate([[0], np.cumsum(~ok)])
+        clean = moved[peaks[1:]] == moved[peaks[:-1]]
+        intervals = np.diff(peaks)[clean]
+        if intervals.size >= 2:
+            out[i] = 60.0 * rate_hz / float(intervals.mean())
+    return out
 
 
 def _breath_amplitudes(
