@@ -9,7 +9,7 @@ import logging
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from cloud_ingest.api.context import ApiContext
 from cloud_ingest.api.routes import (
@@ -43,6 +43,7 @@ def create_app(context: ApiContext) -> FastAPI:
     for module in (login, residents, homes, gateways, devices, events, partners):
         app.include_router(module.router)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(SQLAlchemyError, _database_unavailable)
     app.add_exception_handler(StoreError, _database_unavailable)
     return app
@@ -51,6 +52,17 @@ def create_app(context: ApiContext) -> FastAPI:
 async def _healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
+
+
+async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
+    log.info("refused a value the database cannot hold: %s", type(exc).__name__)
+    return JSONResponse(
+        {
+            "detail": "the request holds a value the database cannot take (e.g. a NUL "
+            "character or an out-of-range number): remove it and send the request again"
+        },
+        status_code=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cloud_ingest.eligibility import DisabilityLevel
 from contracts.auth import Role
@@ -211,10 +211,14 @@ class PartnerEventIn(In):
     """An event from a partner system about one resident (e.g. a bank's fraud warning)."""
 
     resident_id: Identifier
-    type: str = Field(description="fraud_warning or possible_wandering", max_length=40)
+    type: Literal["fraud_warning", "possible_wandering"] = Field(
+        description="what partners may report (devices report the rest)"
+    )
     summary: str = Field(min_length=1, max_length=500)
     values: dict[str, float | int | bool | str] = Field(default_factory=dict, max_length=50)
-    occurred_at: datetime | None = Field(default=None, description="when it happened (with zone)")
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="when it happened, with a time zone"
+    )
     message_id: MessageId | None = Field(
         default=None, description="a ULID of yours: sending it again is then not a new event"
     )

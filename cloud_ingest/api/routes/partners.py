@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import APIKeyHeader
 from sqlalchemy import select
 
@@ -23,9 +23,6 @@ from contracts.events import EventBody, EventType, Evidence
 from contracts.ids import new_message_id
 
 router = APIRouter(prefix="/api/v1/partner", tags=["partners"])
-
-PARTNER_EVENT_TYPES = frozenset({EventType.FRAUD_WARNING, EventType.POSSIBLE_WANDERING})
-"""What partners may report (devices report the rest)."""
 
 _api_key = APIKeyHeader(
     name="X-Api-Key", auto_error=False, description="<partner id>.<secret>, as issued"
@@ -59,17 +56,6 @@ def post_partner_event(
     request: Request,
 ) -> PartnerEventOut:
     """Report an event about a resident of your organisation; it pages like a device event."""
-    allowed = sorted(t.value for t in PARTNER_EVENT_TYPES)
-    if body.type not in allowed:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"partners may send event types {', '.join(allowed)}; {body.type!r} is not one",
-        )
-    if body.occurred_at is not None and body.occurred_at.tzinfo is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "occurred_at has no time zone: give one, e.g. 2026-11-24T03:00:00+08:00",
-        )
     resident = db.get(Resident, body.resident_id)
     if resident is None or resident.org_id != partner.org_id:
         raise not_found("resident", body.resident_id)

@@ -163,3 +163,14 @@ async def test_eligibility_override_needs_a_lead_or_admin_and_a_reason_and_is_au
     assert (eligibility["eligible"], eligibility["overridden"]) == (True, True)
     assert "lives alone after a stroke" in eligibility["reason_en"]
     assert api.audit_rows(action="resident.eligibility_override", resident_id="res-0002") == 1
+
+
+async def test_a_nul_character_is_a_clear_400_not_a_server_error(api: Api) -> None:
+    headers = await api.login("admin", ADMIN_PASSWORD)
+    response = await api.client.get("/api/v1/residents/res%00x", headers=headers)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    login = await api.client.post(
+        "/api/v1/auth/token", data={"username": "wang\x00fang", "password": "x"}
+    )
+    assert login.status_code == 400
