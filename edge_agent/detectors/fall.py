@@ -2,7 +2,9 @@
 
 How a fall is decided, per wristband:
     1. Samples are placed on the gateway's clock: a block received at ``now`` ends at ``now``
-       (``t_offsets_s`` give the spacing; they may be irregular or bursty, no rate is assumed).
+       (``t_offsets_s`` give the spacing; they may be irregular or bursty, no rate is
+       assumed), except that a block arriving early (bunched behind the previous one) is
+       placed right after it, up to 2 s ahead of ``now``, so no samples are lost.
     2. An *impact* is a sample of at least ``min_peak_g`` that is the largest within ±1 s.
        Once 2.5 s of data after it are in (or the band has gone quiet for ``stale_after_s``
        and at least 1 s is there), its features are measured
@@ -83,6 +85,8 @@ BUFFER_S = -PRE_WINDOW_S[0] + POST_WINDOW_S[1] + 10.0
 STILL_TOLERANCE_G = 0.25
 BAND_FLAG_NEAR_S = 10.0
 IM_OK_MEMORY_S = 600.0
+MAX_LEAD_S = 2.0
+"""How far ahead of the gateway's clock an early block may be placed (band clocks drift)."""
 
 log = logging.getLogger(__name__)
 
@@ -175,12 +179,19 @@ class FallDetector:
         bed.seen_at = now_s
 
     def _append(self, band: BandState, block: WristbandAccelBlock, now_s: float) -> None:
-        last_offset = block.t_offsets_s[-1]
+        offsets = block.t_offsets_s
+        span = offsets[-1] - offsets[0]
+        first_t = now_s - span  # the block ends when it arrives ...
+        if band.t and band.last_arrival is not None and now_s - band.last_arrival <= 2.0:
+            # ... unless it came early (blocks bunched by the radio or the broker): a
+            # streaming band's block follows its previous one, at most 2 s ahead of now
+            period = span / (len(offsets) - 1) if len(offsets) > 1 else 1 / block.sample_rate_hz
+            follow = band.t[-1] + period
+            if first_t < follow and follow + span <= now_s + MAX_LEAD_S:
+                first_t = follow
         start = len(band.t)
-        for off, x, y, z in zip(
-            block.t_offsets_s, block.x_m_s2, block.y_m_s2, block.z_m_s2, strict=True
-        ):
-            t = now_s - (last_offset - off)
+        for off, x, y, z in zip(offsets, block.x_m_s2, block.y_m_s2, block.z_m_s2, strict=True):
+            t = first_t + (off - offsets[0])
             if band.t and t < band.t[-1]:
                 continue  # overlaps what we already have (clock jitter): keep the first copy
             band.t.append(t)

@@ -126,6 +126,18 @@ def test_irregular_and_regular_sampling_give_the_same_decision() -> None:
     assert len(falls(bursty)) == len(falls(regular)) == 1
 
 
+def test_blocks_bunched_by_the_radio_lose_no_samples() -> None:
+    stream = blocks(fall_signal(), 12)
+    # every second block arrives together with the next one
+    bunched = [
+        (stream[min(k + 1 - k % 2, len(stream) - 1)][0], b) for k, (_, b) in enumerate(stream)
+    ]
+    d = FallDetector()
+    assert len(falls(play(d, bunched, until_s=60))) == 1
+    kept = d.snapshot()["bands"][BAND]["t"]  # type: ignore[index]
+    assert len(kept) == sum(len(b.t_offsets_s) for _, b in stream)
+
+
 def test_a_band_that_goes_quiet_right_after_the_impact_is_judged_on_what_it_sent() -> None:
     cut = [(s, b) for s, b in blocks(fall_signal(impact_s=5.35), 7)]  # ends 1.6 s after
     assert len(falls(play(FallDetector(), cut, until_s=60))) == 1
