@@ -203,6 +203,10 @@ class AlertingSettings(ConfigModel):
         default=None, description="pages device-health events; care workers never get them"
     )
     auth: AuthSettings | None = None
+    directory_source: Literal["yaml", "database"] = Field(
+        default="yaml",
+        description="yaml: the directory block above; database: the cloud's domain tables",
+    )
 
     @model_validator(mode="after")
     def _references_exist(self) -> Self:

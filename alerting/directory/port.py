@@ -77,3 +77,7 @@ class Directory(Protocol):
     def team(self, team_id: str) -> TeamEntry | None:
         """The team, or ``None`` if unknown."""
         ...
+
+    def contacts(self, person_id: str) -> list[tuple[str, str]]:
+        """``(channel, target)`` pairs the directory knows for a person (besides the config)."""
+        ...

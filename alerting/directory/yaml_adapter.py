@@ -87,6 +87,10 @@ class YamlDirectory:
         """The team, or ``None``."""
         return self._teams.get(team_id)
 
+    def contacts(self, _person_id: str) -> list[tuple[str, str]]:
+        """None: in the YAML setup, people's contacts are under ``people``."""
+        return []
+
 
 def _resident(r: ResidentSettings, org_id: str) -> ResidentEntry:
     def period(a: AwaySettings) -> AwayPeriod:

@@ -50,7 +50,7 @@ class Dispatcher:
         directory: Directory | None = None,
     ) -> None:
         self._engine = engine
-        self._ctx = RouterContext.build(settings, directory)
+        self._ctx = RouterContext.build(settings, directory, engine)
         self._settings = settings
         self._senders = senders
         self._tokens = tokens

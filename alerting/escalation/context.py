@@ -6,8 +6,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Engine
+
 from alerting.config import AlertingSettings
 from alerting.directory.port import Directory
+from alerting.directory.sql_adapter import SqlDirectory
 from alerting.directory.yaml_adapter import YamlDirectory
 from alerting.escalation.targets import TargetContext
 from alerting.mute import SilenceRule
@@ -25,8 +28,16 @@ class RouterContext:
     _receivers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, settings: AlertingSettings, directory: Directory | None = None) -> RouterContext:
-        """The context for ``settings``; the YAML directory unless another is given."""
+    def build(
+        cls,
+        settings: AlertingSettings,
+        directory: Directory | None = None,
+        engine: Engine | None = None,
+    ) -> RouterContext:
+        """The context for ``settings``: the given directory, else the domain tables (with
+        ``directory_source: database`` and an ``engine``), else the YAML directory."""
+        if directory is None and settings.directory_source == "database" and engine is not None:
+            directory = SqlDirectory(engine, org_id=settings.org_id)
         return cls(
             settings,
             directory or YamlDirectory(settings.directory, org_id=settings.org_id),

@@ -96,6 +96,10 @@ def _targets_of(session: Session, ctx: RouterContext, person_id: str) -> list[tu
     except KeyError:
         person = None
     targets = [(c.channel.value, c.target) for c in person.contacts] if person else []
+    for channel, target in ctx.directory.contacts(person_id):
+        configured = getattr(ctx.settings.channels, channel, None) is not None
+        if configured and (channel, target) not in targets:
+            targets.append((channel, target))
     if ctx.settings.channels.webpush is not None:
         rows = session.scalars(
             select(PushSubscriptionRow)

@@ -34,7 +34,7 @@ class FeedPoller:
     ) -> None:
         self._engine = engine
         self._settings = settings
-        self._ctx = RouterContext.build(settings, directory)
+        self._ctx = RouterContext.build(settings, directory, engine)
         self._clock = clock
         self._table_seen = False
         self._waiting_logged = False
