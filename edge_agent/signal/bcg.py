@@ -59,7 +59,13 @@ from contracts.config import ConfigModel
 from contracts.readings import MattressRawBlock, MattressSource, MattressVitals
 from edge_agent.signal.periodicity import dominant_period, masked_autocorr
 
-__all__ = ["BcgSettings", "RawMattressProcessor", "VitalsBatch", "estimate_vitals_batch"]
+__all__ = [
+    "BcgSettings",
+    "RawMattressProcessor",
+    "VitalsBatch",
+    "count_breaths",
+    "estimate_vitals_batch",
+]
 
 _log = logging.getLogger(__name__)
 

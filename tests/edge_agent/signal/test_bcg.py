@@ -9,7 +9,13 @@ import pytest
 from numpy.typing import NDArray
 
 from contracts.readings import MattressRawBlock, MattressSource, MattressVitals
-from edge_agent.signal.bcg import BcgSettings, RawMattressProcessor, estimate_vitals_batch
+from edge_agent.signal.bcg import (
+    BcgSettings,
+    RawMattressProcessor,
+    count_breaths,
+    estimate_vitals_batch,
+)
+from firmware_sim.bcg import BcgSynth
 from silverguard.evaluation.bcg_synth import synthesize_bcg
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -191,3 +197,27 @@ def test_processor_presence_has_hysteresis() -> None:
     assert all(flags[: 30 + 40])  # faint after occupied keeps it occupied
     assert not flags[-1]
     assert all(v.heart_rate_bpm is None for v in out if not v.in_bed)
+
+
+@pytest.mark.parametrize(("hr", "rr"), [(42, 9), (75, 18), (150, 30)])
+def test_another_teams_bcg_shape_offset_and_drift_give_the_same_rates(hr: int, rr: int) -> None:
+    """The mattress emulator's own synthesis (I-J-K Gaussians, written separately) on top
+    of a pressure sensor's large offset and a slow drift."""
+    x = np.array(BcgSynth(heart_rate_bpm=hr, resp_rate_br_min=rr, seed=hr).samples(3000))
+    x += 2000.0 + np.linspace(0.0, 30.0, x.size)
+    v = estimate_vitals_batch(x, FS)
+    assert abs(v.heart_rate_bpm[0] - hr) < 2.0
+    assert abs(v.resp_rate_br_min[0] - rr) < 1.0
+    empty = np.array(BcgSynth(in_bed=False, seed=hr).samples(3000)) + 2000.0
+    assert not estimate_vitals_batch(empty, FS).in_bed[0]
+
+
+def test_count_breaths_follows_irregular_breathing() -> None:
+    rng = np.random.default_rng(30)
+    breaths = np.cumsum(rng.uniform(2.5, 7.5, 12))  # irregular: 8-24 /min breath to breath
+    t = np.arange(0, 30, 0.1)
+    resp = sum(np.exp(-0.5 * ((t - b) / 0.6) ** 2) for b in breaths)[None, :]
+    inside = breaths[breaths < 29]
+    expected = 60.0 / float(np.diff(inside).mean())
+    got = count_breaths(resp, np.ones_like(resp, dtype=bool), 10.0, np.array([True]))
+    assert abs(got[0] - expected) < 0.5
