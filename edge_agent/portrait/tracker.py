@@ -178,6 +178,8 @@ class PortraitTracker:
 
     # ----------------------------------------------------------------- internals
     def _wristband_heard(self, now: datetime) -> None:
+        if self.wristband_out_of_reach(now):
+            self._life(now)  # back in reach: the resident came home (no quiet spell while away)
         self.wristband_seen = now
         if self.wristband_moved is None:
             self.wristband_moved = now  # stillness is counted from when it was first heard

@@ -138,6 +138,17 @@ def test_gone_out_with_the_wristband_is_away_not_inactive() -> None:
     assert run_stream(RoutineDetector(rs.utc_settings()), steps) == []
 
 
+def test_coming_home_with_the_wristband_is_a_sign_of_life() -> None:
+    steps = rs.bed(rs.at(23, 23.0), True) + rs.bed(rs.at(24, 8.0), False)
+    steps += [rs.status(rs.at(24, 8.0) + timedelta(minutes=m)) for m in range(0, 61, 1)]
+    back = rs.at(24, 14.0)  # 5 h out of reach, then heard again (still, not yet moving)
+    steps += [rs.status(back + timedelta(minutes=m)) for m in range(0, 61, 1)]
+    steps += rs.ticks(back, back + timedelta(hours=1))
+    detector = RoutineDetector(rs.utc_settings())
+    assert run_stream(detector, steps) == []
+    assert detector.tracker.last_activity == back
+
+
 def test_a_day_snapshot_stays_small() -> None:
     """The pipeline checkpoints every few seconds: the state must not grow with readings."""
     detector = RoutineDetector(rs.utc_settings())
