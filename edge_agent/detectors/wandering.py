@@ -2,14 +2,15 @@
 
 An exit from bed inside the night window (see :mod:`edge_agent.detectors.bed_exit`) is
 watched; ``tick(now)`` raises ``possible_wandering`` once the resident has been out of bed for
-``limit_min`` and the wristband is out of reach right now: no reading for
-``portrait.wristband_link_lost_s``, or
-its last signal strength at the gateway at or below ``weak_rssi_dbm``. A wristband never heard
-tells nothing, so it never raises this. The resident's dementia flag (setting
+``limit_min`` and seems to have left the home right now: the wristband is out of reach (no
+reading for ``portrait.wristband_link_lost_s``, or its last signal strength at the gateway at
+or below ``weak_rssi_dbm``), or the entrance door opened after the exit with no sign of life
+at home since. A home with neither a wristband nor an entrance sensor never raises this.
+The resident's dementia flag (setting
 ``wandering.dementia``) raises the severity from the taxonomy's ``high`` to ``critical``
 (``EventBody.of`` takes a severity; the taxonomy fixes only class and dimension) and is
-stated in the evidence. Back in bed, or the wristband back in reach with a good signal,
-clears it. The day of an alert is not learned.
+stated in the evidence. Back in bed, or back home (wristband in reach with a good signal,
+or a sign of life at home after the door), clears it. The day of an alert is not learned.
 
 Example:
     >>> from datetime import UTC, datetime, timedelta
@@ -84,16 +85,27 @@ class WanderingDetector:
             return f"wristband signal weak ({t.wristband_rssi_dbm:.0f} dBm)"
         return None
 
+    def _gone(self, now: datetime) -> str | None:
+        """Why the resident seems to have left the home, or ``None``."""
+        reach = self._out_of_reach(now)
+        if reach is not None:
+            return reach
+        t = self._tracker
+        door = t.last_entrance
+        if t.away and door is not None and self._exit_at is not None and door > self._exit_at:
+            at = t.clock.clock_text(t.clock.minute_of_day(door))
+            return f"entrance door at {at}, no sign of life at home since"
+        return None
+
     def _update(self, now: datetime) -> list[Detection]:
         t = self._tracker
-        reach = self._out_of_reach(now)
-        if self._alerted and (t.in_bed or reach is None):
+        if self._alerted and (t.in_bed or self._gone(now) is None):
             self._alerted = False
             self._exit_at = None
-            why = "back in bed" if t.in_bed else "wristband back in reach"
+            why = "back in bed" if t.in_bed else "back home: wristband in reach or a sign of life"
             event = EventBody.of(
                 EventType.POSSIBLE_WANDERING,
-                Evidence(summary=f"{why}", values={"back_in_bed": bool(t.in_bed)}),
+                Evidence(summary=why, values={"back_in_bed": bool(t.in_bed)}),
                 status=EventStatus.CLEARED,
                 detector=DETECTOR_NAME,
             )
@@ -105,10 +117,11 @@ class WanderingDetector:
         if t.in_bed is False and exit_at is not None and exit_at != self._seen_exit:
             self._seen_exit = exit_at
             self._exit_at = exit_at if in_night_window(t, self._settings, exit_at) else None
-        if self._exit_at is None or self._alerted or reach is None:
+        if self._exit_at is None or self._alerted:
             return []
         out = now - self._exit_at
-        if out < timedelta(minutes=self._settings.wandering.limit_min):
+        reach = self._gone(now)
+        if reach is None or out < timedelta(minutes=self._settings.wandering.limit_min):
             return []
         self._alerted = True
         t.flag_today()
@@ -128,7 +141,8 @@ class WanderingDetector:
         door = t.last_entrance
         if door is not None and door > self._exit_at:
             values["entrance_at_local"] = t.clock.clock_text(t.clock.minute_of_day(door))
-            reach += f"; entrance door at {values['entrance_at_local']}"
+            if "entrance" not in reach:
+                reach += f"; entrance door at {values['entrance_at_local']}"
         event = EventBody.of(
             EventType.POSSIBLE_WANDERING,
             Evidence(

@@ -69,4 +69,23 @@ def test_back_in_reach_clears() -> None:
     steps = _exit_with_band([rs.status(rs.at(24, 2.5), -55.0)], until_h=2.6)
     out = run_stream(WanderingDetector(rs.utc_settings()), steps)
     assert [d.event.status for d in out] == [EventStatus.RAISED, EventStatus.CLEARED]
-    assert out[1].event.evidence.summary == "wristband back in reach"
+    assert out[1].event.evidence.summary == "back home: wristband in reach or a sign of life"
+
+
+def test_the_entrance_door_at_night_without_a_wristband_raises_then_a_sign_of_life_clears() -> None:
+    steps = [*rs.bed(rs.at(23, 23.0), True), *rs.bed(rs.at(24, 2.0), False)]
+    steps.append(rs.home(rs.at(24, 2.05), HomeSensorKind.ENTRANCE, device=rs.DOOR))
+    steps += rs.ticks(rs.at(24, 2.0), rs.at(24, 2.5))
+    steps.append(rs.home(rs.at(24, 2.6)))
+    out = run_stream(WanderingDetector(rs.utc_settings()), steps)
+    assert [d.event.status for d in out] == [EventStatus.RAISED, EventStatus.CLEARED]
+    assert "entrance door at 02:03, no sign of life at home since" in (
+        out[0].event.evidence.summary
+    )
+
+
+def test_a_door_opened_before_the_exit_is_not_leaving() -> None:
+    steps = [rs.home(rs.at(23, 22.0), HomeSensorKind.ENTRANCE, device=rs.DOOR)]
+    steps += [*rs.bed(rs.at(23, 23.0), True), *rs.bed(rs.at(24, 2.0), False)]
+    steps += rs.ticks(rs.at(24, 2.0), rs.at(24, 3.0))
+    assert run_stream(WanderingDetector(rs.utc_settings()), steps) == []
