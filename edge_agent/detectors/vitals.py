@@ -5,7 +5,8 @@ from the edge's own BCG processing (``edge_agent.signal.bcg``). Only *good* read
 the bed occupied (debounced by :class:`~edge_agent.detectors.presence.PresenceTracker`), the
 reading's own in-bed flag set, and ``signal_quality ≥ min_signal_quality`` (a firmware
 reading without a quality figure is trusted: the firmware sends only numbers it stands by).
-A missing number (NaN on the wire = ``None``) is never taken for an abnormal one.
+A missing number (NaN on the wire = ``None``, or a rate of 0, which vendor firmwares send for
+"unknown") is never taken for an abnormal one.
 
 Rules, per mattress (limits in :mod:`edge_agent.detectors.vitals_limits`, with sources):
     * ``hr_high`` / ``hr_low`` / ``rr_high`` / ``rr_low``: raised when, over the last
@@ -17,7 +18,9 @@ Rules, per mattress (limits in :mod:`edge_agent.detectors.vitals_limits`, with s
       has gone flat while the heartbeat stays clear; for firmware readings without it, a
       heart rate with no breathing rate) for ``apnea_s``; cleared when breathing is detected
       again or the resident is out of bed. A reading that cannot tell (movement, poor
-      signal, irregular breathing) restarts the count: never an apnea from doubt.
+      signal, irregular breathing) restarts the count: never an apnea from doubt. The edge
+      estimate notices a pause ``breath_recent_s`` (10 s) after it begins, so with the
+      defaults an apnea is raised about 30 s into the pause.
 
 Example:
     >>> from datetime import UTC, datetime, timedelta
@@ -104,6 +107,7 @@ class VitalsDetector:
         """Take one mattress reading; other readings are ignored."""
         if not isinstance(reading, MattressVitals):
             return []
+        reading = _measured(reading)
         bed = self._beds.setdefault(device_id, BedVitals.new())
         bed.presence.update(reading.in_bed, now)
         in_bed = bed.presence.state is PresenceState.IN_BED
@@ -250,6 +254,20 @@ class VitalsDetector:
                 f"{SNAPSHOT_VERSION}: it will start from a blank state"
             )
         self._beds = {str(k): BedVitals.from_dict(v) for k, v in beds.items()}
+
+
+def _measured(reading: MattressVitals) -> MattressVitals:
+    """The reading with a rate of 0 read as "not measured" (a firmware's usual unknown)."""
+    zero_hr = reading.heart_rate_bpm is not None and reading.heart_rate_bpm <= 0
+    zero_rr = reading.resp_rate_br_min is not None and reading.resp_rate_br_min <= 0
+    if not zero_hr and not zero_rr:
+        return reading
+    return reading.model_copy(
+        update={
+            "heart_rate_bpm": None if zero_hr else reading.heart_rate_bpm,
+            "resp_rate_br_min": None if zero_rr else reading.resp_rate_br_min,
+        }
+    )
 
 
 def _breath_state(reading: MattressVitals, good: bool) -> tuple[bool, bool]:

@@ -4,14 +4,14 @@ The I/O boundary of ``silverguard eval vitals``: every ``wfdb`` call is here, an
 come out as :class:`EvaluationDataError` saying which file and what to do.
 
 Reference beats: the record's own beat annotations if it has them (``atr`` — expert — then
-``gqrsl``, ``qrs``), else the ``wfdb.processing.xqrs_detect`` QRS detector run on each ECG
-lead, keeping the lead whose beats have the fewest impossible gaps (> 2 s). Annotations made
-by an automatic detector (``gqrsl``, ``qrs``; not the expert ``atr``) miss beats now and then
-(``03700181``'s ``gqrsl`` skips ~7 % of beats at 123 bpm, leaving double intervals): in
-their gaps (> 1.5 × the median interval) the beats xqrs found are added
-(:func:`fill_missed_beats`), so the synthetic mattress does not lose heartbeats the ECG
-shows. The respiration
-signal is the channel named ``RESP``. Missing samples (NaN) are filled linearly.
+``gqrsl``, ``qrs``), else the ``wfdb.processing.xqrs_detect`` QRS detector run on each ECG lead
+(a channel in mV), keeping the lead whose beats have the fewest impossible gaps (> 2 s).
+Annotations made by an automatic detector (``gqrsl``, ``qrs``; not the expert ``atr``) miss
+beats now and then (``03700181``'s ``gqrsl`` skips ~7 % of beats at 123 bpm, leaving double
+intervals): in their gaps (> 1.5 × the median interval) the beats xqrs found are added
+(:func:`fill_missed_beats`), so the synthetic mattress does not lose heartbeats the ECG shows.
+The respiration signal is the first channel whose name starts with ``RESP``. Missing samples
+(NaN) are filled linearly.
 """
 
 from __future__ import annotations
@@ -98,19 +98,21 @@ def load_record(
             )
             rec = wfdb.rdrecord(str(path), sampfrom=start, sampto=stop)
             names = [str(n).upper() for n in rec.sig_name]
+            units = [str(u).lower() for u in rec.units]
             signals = np.asarray(rec.p_signal, dtype=np.float64)
             beats, source = _annotated_beats(wfdb, path, start, stop)
             if beats is None:
-                beats, source = _detected_beats(wfdb, signals, names, fs)
+                beats, source = _detected_beats(wfdb, signals, names, units, fs)
             elif source != "annotations:atr":
-                detected, lead = _detected_beats(wfdb, signals, names, fs)
+                detected, lead = _detected_beats(wfdb, signals, names, units, fs)
                 beats, filled = fill_missed_beats(beats, detected, fs)
                 source += f"+{filled} from {lead}" if filled else ""
     except EvaluationDataError:
         raise
     except (OSError, ValueError, IndexError) as exc:
         raise EvaluationDataError(f"cannot read WFDB record {path}: {exc}") from exc
-    resp = _filled(signals[:, names.index("RESP")]) if "RESP" in names else None
+    resp_ch = next((i for i, n in enumerate(names) if n.startswith("RESP")), None)
+    resp = _filled(signals[:, resp_ch]) if resp_ch is not None else None
     return PhysioRecord(
         name=path.name,
         duration_s=(stop - start) / fs,
@@ -134,11 +136,11 @@ def _annotated_beats(
 
 
 def _detected_beats(
-    wfdb: Any, signals: NDArray[np.float64], names: list[str], fs: float
+    wfdb: Any, signals: NDArray[np.float64], names: list[str], units: list[str], fs: float
 ) -> tuple[NDArray[np.int64], str]:
     best: tuple[int, int, NDArray[np.int64], str] | None = None
     for i, name in enumerate(names):
-        if name in NOT_ECG:
+        if name in NOT_ECG or "RESP" in name or units[i] not in {"mv", "uv"}:
             continue
         found = np.asarray(
             wfdb.processing.xqrs_detect(sig=_filled(signals[:, i]), fs=fs, verbose=False),

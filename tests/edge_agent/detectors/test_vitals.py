@@ -78,6 +78,12 @@ def test_never_from_missing_numbers_poor_signal_or_an_empty_bed() -> None:
     assert _play([vitals(hr=160, rr=40, quality=None)] * 300) == []  # edge without quality
 
 
+def test_a_rate_of_zero_is_a_firmware_unknown_not_an_alarm() -> None:
+    fw = MattressSource.FIRMWARE
+    zeros = [vitals(hr=0.0, rr=0.0, quality=None, source=fw)] * 300
+    assert _play(zeros) == []
+
+
 def test_firmware_readings_without_a_quality_figure_are_trusted() -> None:
     firmware = vitals(hr=132, quality=None, source=MattressSource.FIRMWARE)
     assert _kinds(_play([firmware] * 200)) == [("hr_high", "raised")]

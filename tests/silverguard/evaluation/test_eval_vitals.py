@@ -83,3 +83,10 @@ def test_the_synthesis_is_seeded() -> None:
 def test_default_data_dir_is_the_shared_data_folder() -> None:
     assert (default_data_dir() / "README.md").is_file()
     assert Path(default_data_dir()).name == "data"
+
+
+def test_a_damaged_record_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.hea").write_text("not a header\n")
+    result = CliRunner().invoke(app, ["eval", "vitals", str(tmp_path / "bad")])
+    assert result.exit_code == 1
+    assert "cannot read WFDB record" in result.output
