@@ -177,3 +177,14 @@ def test_raw_bcg_tachycardia_raises_hr_high() -> None:
     assert _kinds(_play(_bcg_stream(170, stop_breathing_at=None, hr_bpm=132))) == [
         ("hr_high", "raised")
     ]
+
+
+def test_the_example_config_sets_the_vitals_and_bed_limits() -> None:
+    from pathlib import Path
+
+    from edge_agent.config import load_edge_settings
+
+    example = Path(__file__).resolve().parents[3] / "deploy" / "examples" / "edge.yaml"
+    detection = load_edge_settings(example).detection
+    assert detection.vitals == VitalsSettings()  # the example spells out the defaults
+    assert detection.bed.exit_after_s == 20
