@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contracts.errors import ContractError
 
@@ -53,7 +53,19 @@ class MqttEndpoint(ConfigModel):
     )
     tls: bool = False
     ca_file: Path | None = None
+    cert_file: Path | None = Field(
+        default=None, description="client certificate (PEM): a per-gateway credential; needs tls"
+    )
+    key_file: Path | None = Field(default=None, description="the client certificate's key (PEM)")
     keepalive_s: int = Field(default=30, ge=5, le=3600)
+
+    @model_validator(mode="after")
+    def _client_cert_needs_tls_and_key(self) -> Self:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together: set both or neither")
+        if self.cert_file is not None and not self.tls:
+            raise ValueError("a client certificate needs tls: true")
+        return self
 
     def password(self) -> str | None:
         """The password from the environment (raises :class:`ConfigError` if it is unset)."""

@@ -61,7 +61,11 @@ def mqtt_client(
     """
     password = endpoint.password()
     tls_params = (
-        aiomqtt.TLSParameters(ca_certs=str(endpoint.ca_file) if endpoint.ca_file else None)
+        aiomqtt.TLSParameters(
+            ca_certs=str(endpoint.ca_file) if endpoint.ca_file else None,
+            certfile=str(endpoint.cert_file) if endpoint.cert_file else None,
+            keyfile=str(endpoint.key_file) if endpoint.key_file else None,
+        )
         if endpoint.tls
         else None
     )

@@ -53,7 +53,6 @@ from edge_agent.outbox.store import OutboxLane
 from edge_agent.readers.base import DeviceUpdate, MalformedPayload
 from edge_agent.readers.wristband import WristbandReader
 from edge_agent.readers.zigbee2mqtt import AvailabilityUpdate, SmokeStateUpdate, Z2mSmokeReader
-from edge_agent.signal.bcg import RawMattressProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +129,18 @@ def _availability(
 
 
 def default_raw_processor_factory() -> RawProcessorFactory:
-    """Per bed, a :class:`~edge_agent.signal.bcg.RawMattressProcessor` at the block's rate."""
-    return RawMattressProcessor
+    """Per bed, a :class:`~edge_agent.signal.bcg.RawMattressProcessor` at the block's rate.
+
+    Imported on the first raw block only: SciPy's signal module costs ~80 MB of RAM, which a
+    home whose mattress computes its own vitals need not pay.
+    """
+
+    def make(sample_rate_hz: float) -> RawProcessor:
+        from edge_agent.signal.bcg import RawMattressProcessor  # noqa: PLC0415 (see above)
+
+        return RawMattressProcessor(sample_rate_hz)
+
+    return make
 
 
 class EdgePipeline:

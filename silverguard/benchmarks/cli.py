@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from contracts.devices.mattress_serial import MattressMode
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
+from silverguard.benchmarks.edge import run_edge_bench
 from silverguard.benchmarks.serial import run_serial_bench
 
 app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
@@ -71,3 +73,28 @@ def serial(
     console = Console()
     for key, value in result.items():
         console.print(f"{key:>34}: {value}")
+
+
+@app.command("edge")
+def edge(
+    *,
+    duration: Annotated[float, typer.Option(min=0.1, help="Measured seconds.")] = 60.0,
+    warmup: Annotated[float, typer.Option(min=0, help="Seconds before measuring.")] = 20.0,
+    mattress: Annotated[
+        MattressMode, typer.Option(help="raw: 100 Hz BCG; vitals: the firmware's 1 Hz.")
+    ] = MattressMode.RAW,
+    beds: Annotated[int, typer.Option(min=1, help="Beds in the raw-BCG batch.")] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """One home's agent at real sensor rates (CPU %, RSS) and raw-BCG beds per core."""
+    logging.getLogger().setLevel(logging.WARNING)
+    result = asyncio.run(
+        run_edge_bench(duration_s=duration, warmup_s=warmup, mattress=mattress, beds=beds)
+    )
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    agent, raw = result["agent"], result["raw_bcg"]
+    console = Console()
+    console.print(f"one home's agent: {agent}")
+    console.print(f"raw BCG: {raw}")
