@@ -63,7 +63,7 @@ def page_step(session: Session, ctx: RouterContext, incident: Incident, now: dat
         fan_out = incident.type in {t.value for t in policy.fan_out_types}
         targets = step_targets(policy, step, fan_out=fan_out)
     people = resolve_targets(targets, ctx.targets(incident, now))
-    pages = sum(_page_person(session, ctx, incident, person_id, now) for person_id in people)
+    pages = sum(page_person(session, ctx, incident, person_id, now) for person_id in people)
     following = None if incident.audience == "operator" else after_step(policy, step, round_)
     if following is None:
         incident.next_escalation_at = None
@@ -114,9 +114,17 @@ def _targets_of(session: Session, ctx: RouterContext, person_id: str) -> list[tu
     return targets
 
 
-def _page_person(
-    session: Session, ctx: RouterContext, incident: Incident, person_id: str, now: datetime
+def page_person(
+    session: Session,
+    ctx: RouterContext,
+    incident: Incident,
+    person_id: str,
+    now: datetime,
+    *,
+    step: int | None = None,
 ) -> int:
+    """Add one pending notification per way to reach ``person_id`` as part of ``step``
+    (default: the incident's current step); returns how many."""
     targets = _targets_of(session, ctx, person_id)
     if not targets:
         log.warning("incident %s: %s has no contacts; skipped", incident.id, person_id)
@@ -131,7 +139,7 @@ def _page_person(
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
-                step=incident.escalation_step,
+                step=incident.escalation_step if step is None else step,
                 round=incident.escalation_round,
             )
         )

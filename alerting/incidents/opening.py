@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerting.escalation.context import RouterContext
-from alerting.escalation.engine import add_log, cancel_pending, page_step
+from alerting.escalation.engine import add_log, cancel_pending, page_person, page_step
 from alerting.mute import MuteReason, mute_reason
 from alerting.routing.labels import incident_labels
 from alerting.routing.tree import MatchedRoute, group_key, match_routes
@@ -24,6 +24,7 @@ from alerting.store.models import (
     Incident,
     IncidentStatus,
     LogAction,
+    Notification,
 )
 from contracts.envelope import Envelope
 from contracts.events import Audience, EventBody
@@ -106,8 +107,44 @@ def open_incident(
         return incident
     log.info("incident %s opened: %s, route %s", incident.id, incident.type, incident.route_path)
     page_step(session, ctx, incident, now)
+    _page_group_holders(session, ctx, incident, now)
     _inhibit_others(session, ctx, incident, labels, now)
     return incident
+
+
+def _page_group_holders(
+    session: Session, ctx: RouterContext, incident: Incident, now: datetime
+) -> None:
+    """Grouping per home: whoever already handles an incident of the same group (usually
+    the same home) is on their way or on site, so they are paged for the new one too."""
+    if not incident.group_key:
+        return
+    holders = session.execute(
+        select(Incident.id, Incident.accepted_by).where(
+            Incident.group_key == incident.group_key,
+            Incident.id != incident.id,
+            Incident.accepted_by.is_not(None),
+            Incident.status.not_in(TERMINAL_STATUSES),
+        )
+    ).all()
+    paged = set(
+        session.scalars(
+            select(Notification.person_id).where(Notification.incident_id == incident.id)
+        )
+    )
+    for other_id, holder in holders:
+        if holder is None or holder in paged:
+            continue
+        paged.add(holder)
+        pages = page_person(session, ctx, incident, holder, now, step=0)
+        add_log(
+            session,
+            incident.id,
+            now,
+            LogAction.ESCALATED,
+            f"grouped with incident {other_id}: its holder {holder} paged ({pages} page(s))",
+            actor=ROUTER_ACTOR,
+        )
 
 
 def _active_in_home(session: Session, incident: Incident) -> list[Incident]:

@@ -113,11 +113,15 @@ def _match(
 
 
 def group_key(route: MatchedRoute, labels: Mapping[str, str]) -> str:
-    """The group an incident belongs to: its route plus the ``group_by`` label values.
+    """The group an incident belongs to: the values of its route's ``group_by`` labels.
+
+    Unlike Alertmanager the route is not part of the key: a fall and a bed exit in one home
+    are one group even when they take different routes (one person is on site for both).
 
     >>> r = MatchedRoute(("root",), "duty", None, ("home",))
     >>> group_key(r, {"home": "home-0001", "type": "fall"})
-    'root:home=home-0001'
+    'home=home-0001'
+    >>> group_key(MatchedRoute(("root",), "duty", None, ()), {"home": "home-0001"})
+    ''
     """
-    values = ",".join(f"{name}={labels.get(name, '')}" for name in route.group_by)
-    return f"{route.path_text.replace(' → ', '/')}:{values}"
+    return ",".join(f"{name}={labels.get(name, '')}" for name in route.group_by)

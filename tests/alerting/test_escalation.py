@@ -200,3 +200,16 @@ def test_a_cleared_source_resolves_where_that_makes_sense(engine: Engine, db_url
     bed = _incident(engine, bed_id)
     assert bed.status is IncidentStatus.RESOLVED
     assert [n.status for n in notifications(engine)] == [NotificationStatus.CANCELLED]
+
+
+def test_whoever_handles_the_home_is_paged_for_its_next_incident(
+    engine: Engine, db_url: str
+) -> None:
+    settings = escalation_settings(db_url)
+    clock = FakeClock(T0)
+    bed_id, _ = _open(engine, settings, clock, EventType.BED_EXIT_NO_RETURN)
+    accept_incident(engine, bed_id, "cw-0002", clock.now())  # the backup took it, on site
+    fall_id, _ = _open(engine, settings, clock, EventType.FALL)
+    fall_pages = [(n.person_id, n.step) for n in notifications(engine) if n.incident_id == fall_id]
+    assert fall_pages == [("cw-0001", 0), ("cw-0002", 0)]
+    assert _incident(engine, fall_id).group_key == _incident(engine, bed_id).group_key
