@@ -20,6 +20,7 @@ from cloud_ingest.api.routes import (
     login,
     partners,
     residents,
+    series,
 )
 from cloud_ingest.errors import StoreError
 
@@ -40,7 +41,7 @@ def create_app(context: ApiContext) -> FastAPI:
         ),
     )
     app.state.context = context
-    for module in (login, residents, homes, gateways, devices, events, partners):
+    for module in (login, residents, series, homes, gateways, devices, events, partners):
         app.include_router(module.router)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
     app.add_exception_handler(DataError, _unstorable_value)

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from cloud_ingest.eligibility import DisabilityLevel
 from contracts.auth import Role
 from contracts.ids import Identifier, MessageId
+from contracts.series import VitalsField
 
 
 class Out(BaseModel):
@@ -254,3 +255,28 @@ class GatewayCredentialsOut(Out):
     username: str
     password: str
     topic_prefix: str
+
+
+class SeriesPointOut(Out):
+    """One sample."""
+
+    t: datetime
+    value: float
+
+
+class SeriesValuesOut(Out):
+    """One series (a device's, by source) with its samples."""
+
+    labels: dict[str, str] = Field(description="device_id, device_kind, source, …")
+    points: list[SeriesPointOut]
+
+
+class SeriesOut(Out):
+    """A vital sign of one resident over a time window."""
+
+    resident_id: str
+    field: VitalsField
+    start: datetime
+    end: datetime
+    step_s: int
+    series: list[SeriesValuesOut]

@@ -48,7 +48,8 @@ def serve_api(settings: IngestSettings) -> None:
     if settings.migrate_on_start:
         migrate(settings.database_url)
     sock = listen(settings.api.host, settings.api.port)
-    context = ApiContext(settings.database_url, settings.api, secret)
+    tsdb_url = str(settings.tsdb.url) if settings.tsdb is not None else None
+    context = ApiContext(settings.database_url, settings.api, secret, tsdb_url=tsdb_url)
     try:
         server = uvicorn.Server(
             uvicorn.Config(create_app(context), log_config=None, access_log=False)

@@ -1,9 +1,9 @@
 """Schemathesis drives the API from its own OpenAPI document: no input makes it fail with 5xx.
 
 Runs in-process through schemathesis' ASGI support, over a seeded PostgreSQL database (with the
-alert router's tables, so incidents are served too), as an admin, an operator and a care
-worker, with a partner key. The default run keeps the example count modest; ``-m slow`` runs a
-bigger one. Responses must also match their declared schemas.
+alert router's tables, so incidents are served too) and a VictoriaMetrics for time series, as an
+admin, an operator and a care worker, with a partner key. The default run keeps the example
+count modest; ``-m slow`` runs a bigger one. Responses must also match their declared schemas.
 """
 
 from __future__ import annotations
@@ -28,23 +28,30 @@ from contracts.clock import FakeClock
 from tests.cloud_ingest.api.conftest import seed_database
 from tests.cloud_ingest.api.support import JWT_SECRET, PARTNER_SECRET, SEED_ENV
 from tests.cloud_ingest.support import NOW
-from tests.servers import throwaway_postgres_database
+from tests.servers import throwaway_postgres_database, victoria_metrics
 
 DEFAULT_EXAMPLES = 10
 SLOW_EXAMPLES = 150
 
 
 @pytest.fixture(scope="module")
-def api_schema() -> Iterator[Any]:
-    """The app's schema, served over one seeded database for the whole module."""
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The app's schema, served over one seeded database and VictoriaMetrics for the module."""
     clock = FakeClock(NOW)
     hasher = SecretHasher.fast_for_tests()
-    with throwaway_postgres_database() as url, pytest.MonkeyPatch.context() as env:
+    workdir = tmp_path_factory.mktemp("victoria-metrics")
+    with (
+        throwaway_postgres_database() as url,
+        victoria_metrics(workdir) as victoria,
+        pytest.MonkeyPatch.context() as env,
+    ):
         for name, value in SEED_ENV.items():
             env.setenv(name, value)
         seed_database(url, clock, hasher)
         migrate_alerting(url)
-        context = ApiContext(url, ApiSettings(), JWT_SECRET, clock=clock, hasher=hasher)
+        context = ApiContext(
+            url, ApiSettings(), JWT_SECRET, clock=clock, hasher=hasher, tsdb_url=victoria.url
+        )
         try:
             yield schemathesis.openapi.from_asgi("/openapi.json", create_app(context))
         finally:
@@ -104,6 +111,7 @@ def test_no_server_errors(api_schema: Any, role: Role) -> None:
     ran = _run_every_operation(api_schema, DEFAULT_EXAMPLES, role)
     assert "POST /api/v1/partner/events" in ran
     assert "GET /api/v1/residents/{resident_id}" in ran
+    assert "GET /api/v1/residents/{resident_id}/series" in ran
     assert len(ran) >= 15
 
 
