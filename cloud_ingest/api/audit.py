@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     RESIDENT_REVEAL = "resident.reveal"
     ELIGIBILITY_OVERRIDE = "resident.eligibility_override"
     HOME_READ = "home.read"
+    HOME_BIND = "home.bind_resident"
     EVENTS_READ = "events.read"
     INCIDENTS_READ = "incidents.read"
     SERIES_READ = "series.read"

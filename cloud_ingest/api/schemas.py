@@ -141,6 +141,24 @@ class DeviceOut(Out):
     expected_interval_s: int | None
 
 
+class DeviceIn(In):
+    """A device a gateway has paired."""
+
+    kind: str = Field(min_length=1, max_length=32, description="mattress, smoke, wristband, …")
+    serial: str | None = Field(default=None, max_length=100)
+    label: str | None = Field(default=None, max_length=200)
+    expected_interval_s: int | None = Field(
+        default=None, gt=0, le=7 * 86_400, description="how often it reports when healthy"
+    )
+
+
+class HomeResidentIn(In):
+    """Bind a home to a resident (``null`` unbinds), with why (audited)."""
+
+    resident_id: Identifier | None
+    reason: str = Field(min_length=5, max_length=1000)
+
+
 class EventOut(Out):
     """A stored event (from a gateway or a partner system)."""
 

@@ -16,7 +16,7 @@ from cloud_ingest.store.domain import Device
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
 
-def _out(device: Device) -> DeviceOut:
+def device_out(device: Device) -> DeviceOut:
     return DeviceOut(
         id=device.id,
         org_id=device.org_id,
@@ -53,7 +53,7 @@ def list_devices(
     if kind is not None:
         query = query.where(Device.kind == kind)
     rows = list(db.scalars(query.limit(limit + 1)))
-    return page_of(rows, limit, key=lambda d: d.id, item=_out)
+    return page_of(rows, limit, key=lambda d: d.id, item=device_out)
 
 
 @router.get("/{device_id}", response_model=DeviceOut)
@@ -69,4 +69,4 @@ def get_device(*, device_id: str, principal: Caller, db: Db) -> DeviceOut:
         )
         is not None
     )
-    return _out(in_scope(principal, "device", device_id, device, visible=visible))
+    return device_out(in_scope(principal, "device", device_id, device, visible=visible))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,7 +20,10 @@ from cloud_ingest.api.audit import Actor, ActorKind, AuditAction, audit
 from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr, require_role
 from cloud_ingest.api.errors import not_found, not_found_message, unauthorized
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
+from cloud_ingest.api.routes.devices import device_out
 from cloud_ingest.api.schemas import (
+    DeviceIn,
+    DeviceOut,
     GatewayCredentialsOut,
     GatewayOut,
     GatewayRegisterIn,
@@ -29,9 +32,10 @@ from cloud_ingest.api.schemas import (
 from cloud_ingest.api.scope import home_condition, in_scope
 from cloud_ingest.auth.codes import new_provisioning_code, normalise_code
 from cloud_ingest.auth.secrets import new_secret, sha256_hex
-from cloud_ingest.store.domain import Gateway, ProvisioningCode
+from cloud_ingest.store.domain import Device, Gateway, ProvisioningCode
 from cloud_ingest.store.models import GatewayStatusRow
 from contracts.auth import Role
+from contracts.ids import Identifier
 from contracts.topics import PREFIX
 
 router = APIRouter(prefix="/api/v1", tags=["gateways"])
@@ -180,14 +184,12 @@ def register_gateway(
     )
 
 
-@router.get("/gateway/self", response_model=GatewayOut, tags=["gateways"])
-def gateway_self(
-    *,
+def authenticated_gateway(
     context: Ctx,
     db: Db,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
-) -> GatewayOut:
-    """A gateway checks its credentials and sees its own record (HTTP Basic)."""
+) -> Gateway:
+    """The gateway whose id and password came with the request (HTTP Basic), else 401."""
     refused = unauthorized(
         "gateway credentials refused: use the gateway id and the password from registration "
         "(register again with a new provisioning code if it is lost)",
@@ -201,4 +203,38 @@ def gateway_self(
         raise refused
     if not context.hasher.verify(gateway.credential_hash, credentials.password):
         raise refused
+    return gateway
+
+
+GatewayCaller = Annotated[Gateway, Depends(authenticated_gateway)]
+
+
+@router.get("/gateway/self", response_model=GatewayOut)
+def gateway_self(*, gateway: GatewayCaller, db: Db) -> GatewayOut:
+    """A gateway checks its credentials and sees its own record (HTTP Basic)."""
     return _out(db, gateway)
+
+
+@router.put("/gateway/devices/{device_id}", response_model=DeviceOut)
+def gateway_put_device(
+    *, device_id: Identifier, body: DeviceIn, gateway: GatewayCaller, context: Ctx, db: Db
+) -> DeviceOut:
+    """A gateway records (or updates) a device it has paired, in its own home (HTTP Basic)."""
+    device = db.get(Device, device_id)
+    if device is not None and device.gateway_id != gateway.id:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"device id {device_id!r} belongs to another gateway: choose another id (e.g. with "
+            "the device's serial in it)",
+        )
+    if device is None:
+        device = Device(id=device_id, org_id=gateway.org_id, created_at=context.clock.now())
+        db.add(device)
+    device.gateway_id = gateway.id
+    device.home_id = gateway.home_id
+    device.kind = body.kind
+    device.serial = body.serial
+    device.label = body.label
+    device.expected_interval_s = body.expected_interval_s
+    db.commit()
+    return device_out(device)

@@ -8,13 +8,15 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud_ingest.api.audit import Actor, AuditAction, audit_resident_reads
-from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr
+from cloud_ingest.api.audit import Actor, AuditAction, audit, audit_resident_reads
+from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr, require_role
+from cloud_ingest.api.errors import not_found
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
-from cloud_ingest.api.schemas import HomeOut
+from cloud_ingest.api.schemas import HomeOut, HomeResidentIn
 from cloud_ingest.api.scope import in_scope, visible_homes
 from cloud_ingest.auth.principal import Principal
-from cloud_ingest.store.domain import Gateway, Home
+from cloud_ingest.store.domain import Gateway, Home, Resident
+from contracts.auth import Role
 
 router = APIRouter(prefix="/api/v1/homes", tags=["homes"])
 
@@ -79,3 +81,41 @@ def get_home(*, home_id: str, principal: Caller, context: Ctx, db: Db, request: 
         resident_ids=[home.resident_id],
     )
     return out
+
+
+@router.put("/{home_id}/resident", response_model=HomeOut)
+def bind_resident(
+    *,
+    home_id: str,
+    body: HomeResidentIn,
+    principal: Caller,
+    context: Ctx,
+    db: Db,
+    request: Request,
+) -> HomeOut:
+    """Bind the home to a resident of your organisation, or unbind it (operators and admins;
+    audited). Check the resident's eligibility first (GET /api/v1/residents/{id}).
+    """
+    require_role(principal, Role.OPERATOR, Role.ADMIN)
+    home = in_scope(principal, "home", home_id, db.get(Home, home_id), visible=True)
+    if body.resident_id is not None:
+        resident = db.get(Resident, body.resident_id)
+        if resident is None or resident.org_id != principal.org_id:
+            raise not_found("resident", body.resident_id)
+    previous = home.resident_id
+    home.resident_id = body.resident_id
+    actor = Actor.of(principal, client_addr(request))
+    for resident_id, verb in ((previous, "unbound"), (body.resident_id, "bound")):
+        if resident_id is not None and previous != body.resident_id:
+            audit(
+                db,
+                context,
+                actor,
+                AuditAction.HOME_BIND,
+                resource_type="home",
+                resource_id=home.id,
+                resident_id=resident_id,
+                reason=f"{verb}: {body.reason}",
+            )
+    db.commit()
+    return _out(db, principal, home)

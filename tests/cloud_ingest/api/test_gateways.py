@@ -86,3 +86,43 @@ async def test_gateways_show_their_announced_state_and_care_roles_see_their_home
     assert homes["items"][0]["gateway_ids"] == ["gw-0001"]
     kinds = await api.get("/api/v1/devices", admin, kind="mattress")
     assert [d["id"] for d in kinds["items"]] == ["bed-0001", "bed-0002"]
+
+
+async def test_a_registered_gateway_records_the_devices_it_paired(api: Api) -> None:
+    creds = (await api.client.post("/api/v1/gateways/register", json={"code": GW_CODE})).json()
+    auth = (creds["username"], creds["password"])
+    body = {"kind": "smoke", "serial": "0x00158d0001ffee01", "label": "卧室烟感"}
+    response = await api.client.put("/api/v1/gateway/devices/smoke-0002", auth=auth, json=body)
+    assert response.status_code == 200, response.text
+    assert (response.json()["home_id"], response.json()["org_id"]) == ("home-0001", "org-demo")
+    again = await api.client.put(
+        "/api/v1/gateway/devices/smoke-0002", auth=auth, json={**body, "label": "主卧烟感"}
+    )
+    assert again.json()["label"] == "主卧烟感"
+    taken = await api.client.put("/api/v1/gateway/devices/bed-0002", auth=auth, json=body)
+    assert taken.status_code == 409
+    assert "belongs to another gateway" in taken.json()["detail"]
+    anonymous = await api.client.put("/api/v1/gateway/devices/smoke-0003", json=body)
+    assert anonymous.status_code == 401
+    devices = await api.get("/api/v1/devices", await api.login("wang.fang"), kind="smoke")
+    assert [d["id"] for d in devices["items"]] == ["smoke-0001", "smoke-0002"]
+
+
+async def test_operators_bind_a_home_to_a_resident_with_a_reason(api: Api) -> None:
+    operator = await api.login("duty.desk")
+    path = "/api/v1/homes/home-0002/resident"
+    body = {"resident_id": "res-0001", "reason": "moved in with her brother"}
+    worker = await api.client.put(path, headers=await api.login("wang.fang"), json=body)
+    assert worker.status_code == 403
+    foreign = await api.client.put(
+        path, headers=operator, json={"resident_id": "ores-0", "reason": "wrong org"}
+    )
+    assert foreign.status_code == 404
+    response = await api.client.put(path, headers=operator, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["resident_id"] == "res-0001"
+    assert api.audit_rows(action="home.bind_resident", resident_id="res-0001") == 1
+    assert api.audit_rows(action="home.bind_resident", resident_id="res-0002") == 1
+    # wang.fang cares for res-0001, so she now sees the second home too
+    homes = await api.get("/api/v1/homes", await api.login("wang.fang"))
+    assert [h["id"] for h in homes["items"]] == ["home-0001", "home-0002"]
