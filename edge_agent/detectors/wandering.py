@@ -5,7 +5,9 @@ watched; ``tick(now)`` raises ``possible_wandering`` once the resident has been 
 ``limit_min`` and seems to have left the home right now: the wristband is out of reach (no
 reading for ``portrait.wristband_link_lost_s``, or its last signal strength at the gateway at
 or below ``weak_rssi_dbm``), or the entrance door opened after the exit with no sign of life
-at home since. A home with neither a wristband nor an entrance sensor never raises this.
+at home since — while still in the night window, or within an hour of the exit (later, the
+resident got up for the day and an outing is not wandering). A home with neither a wristband
+nor an entrance sensor never raises this.
 The resident's dementia flag (setting
 ``wandering.dementia``) raises the severity from the taxonomy's ``high`` to ``critical``
 (``EventBody.of`` takes a severity; the taxonomy fixes only class and dimension) and is
@@ -48,6 +50,8 @@ __all__ = ["WanderingDetector"]
 
 DETECTOR_NAME = "edge.wandering/v1"
 SNAPSHOT_VERSION = 1
+_STILL_NIGHT = timedelta(hours=1)
+"""Leaving within this of a night exit counts even if the night window has just ended."""
 
 
 class WanderingDetector:
@@ -122,6 +126,9 @@ class WanderingDetector:
         out = now - self._exit_at
         reach = self._gone(now)
         if reach is None or out < timedelta(minutes=self._settings.wandering.limit_min):
+            return []
+        if out > _STILL_NIGHT and not in_night_window(t, self._settings, now):
+            self._exit_at = None  # up for the day: a later outing is not wandering
             return []
         self._alerted = True
         t.flag_today()

@@ -17,6 +17,8 @@ Example:
     >>> rec = r.close()
     >>> rec.bedtime_min, rec.wake_min, rec.night_exits_min, sum(rec.active_minutes_by_hour)
     (420.0, 960.0, (12.0,), 2)
+    >>> rec.rise_min  # the first sign of life after the day's longest silence (no bed needed)
+    970.0
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from edge_agent.portrait.daytime import MINUTES_PER_DAY
 __all__ = ["DayRecord", "DayRecorder", "main_sleep"]
 
 _MAX_QUIET_SPELLS = 48
+_MIN_NIGHT_MIN = 180
+"""A spell without any sign of life this long is a night (its end is the rise time)."""
 
 
 def main_sleep(
@@ -72,6 +76,9 @@ class DayRecord:
     """Durations of quiet spells ≥ the recorder's threshold, awake, at home, not resting."""
     flagged: bool = False
     """The day raised an alert: it is never learned."""
+    rise_min: float | None = None
+    """End of the day's longest spell without any sign of life, if at least 3 h: when the
+    resident was first up (what "not up" uses in a home without a bed sensor)."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -83,6 +90,7 @@ class DayRecord:
             "active_minutes_by_hour": list(self.active_minutes_by_hour),
             "quiet_spells_min": list(self.quiet_spells_min),
             "flagged": self.flagged,
+            "rise_min": self.rise_min,
         }
 
     @classmethod
@@ -99,6 +107,7 @@ class DayRecord:
             active_minutes_by_hour=tuple(hours),
             quiet_spells_min=tuple(_numbers(raw["quiet_spells_min"])),
             flagged=bool(raw.get("flagged", False)),
+            rise_min=_opt_float(raw.get("rise_min")),
         )
 
 
@@ -113,7 +122,10 @@ class DayRecorder:
     active_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
     """Distinct whole minutes with a sign of life, per local hour of the day."""
     last_active_minute: int = -1
-    quiet_spells: list[float] = field(default_factory=list)
+    longest_gap: list[int] = field(default_factory=lambda: [0, 0])
+    """``[length, end]`` in minutes of the longest spell between two signs of life."""
+    quiet_spells: list[list[float]] = field(default_factory=list)
+    """``[end minute, duration]`` of each quiet spell."""
     flagged: bool = False
 
     def bed(self, minute: float, in_bed: bool) -> None:
@@ -130,25 +142,35 @@ class DayRecorder:
         """A sign of life at ``minute`` (counted once per whole minute)."""
         whole = int(minute)
         if whole > self.last_active_minute:
+            gap = whole - max(self.last_active_minute, 0)
+            if gap > self.longest_gap[0]:
+                self.longest_gap = [gap, whole]
             self.last_active_minute = whole
             self.active_by_hour[(self.boundary_hour + whole // 60) % 24] += 1
 
-    def quiet(self, duration_min: float) -> None:
-        """A quiet spell (at home, awake, not resting) of ``duration_min`` has ended."""
+    def quiet(self, minute: float, duration_min: float) -> None:
+        """A quiet spell (at home, out of bed, not seated) of ``duration_min`` ended at
+        ``minute``."""
         if len(self.quiet_spells) < _MAX_QUIET_SPELLS:
-            self.quiet_spells.append(round(duration_min, 3))
+            self.quiet_spells.append([float(int(minute)), round(duration_min, 3)])
 
     def close(self, end_minute: float = MINUTES_PER_DAY) -> DayRecord:
         """The finished day (an interval still open counts as ending at ``end_minute``)."""
         intervals = [(s, e if e >= 0 else end_minute) for s, e in self.bed_intervals]
         sleep = main_sleep(intervals)
+        rise = float(self.longest_gap[1]) if self.longest_gap[0] >= _MIN_NIGHT_MIN else None
         return DayRecord(
             day=self.day,
             bedtime_min=sleep[0] if sleep else None,
             wake_min=sleep[1] if sleep else None,
+            rise_min=rise,
             night_exits_min=sleep[2] if sleep else (),
             active_minutes_by_hour=tuple(self.active_by_hour),
-            quiet_spells_min=tuple(self.quiet_spells),
+            quiet_spells_min=tuple(
+                duration
+                for end, duration in self.quiet_spells
+                if not (rise is not None and end == rise and duration >= _MIN_NIGHT_MIN)
+            ),  # the night's silence of a home without a bed sensor is sleep, not inactivity
             flagged=self.flagged,
         )
 
@@ -160,7 +182,8 @@ class DayRecorder:
             "bed_intervals": [list(i) for i in self.bed_intervals],
             "active_by_hour": list(self.active_by_hour),
             "last_active_minute": self.last_active_minute,
-            "quiet_spells": list(self.quiet_spells),
+            "longest_gap": list(self.longest_gap),
+            "quiet_spells": [list(q) for q in self.quiet_spells],
             "flagged": self.flagged,
         }
 
@@ -173,7 +196,8 @@ class DayRecorder:
             bed_intervals=[_pair(v) for v in _seq(raw["bed_intervals"])],
             active_by_hour=[int(v) for v in _numbers(raw["active_by_hour"])],
             last_active_minute=int(_numbers([raw["last_active_minute"]])[0]),
-            quiet_spells=_numbers(raw["quiet_spells"]),
+            longest_gap=[int(v) for v in _pair(raw["longest_gap"])],
+            quiet_spells=[_pair(v) for v in _seq(raw["quiet_spells"])],
             flagged=bool(raw["flagged"]),
         )
 

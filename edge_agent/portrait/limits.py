@@ -91,10 +91,14 @@ def night_window(
     )
 
 
-def wake_limit(portrait: LifePortrait, s: WakeSettings, *, boundary_hour: int) -> Limit:
-    """Minute of the day by which the resident should be up."""
-    late = portrait.wake_quantile(s.wake_quantile)
-    early = portrait.wake_quantile(0.1)
+def wake_limit(
+    portrait: LifePortrait, s: WakeSettings, *, boundary_hour: int, bed_sensor: bool = True
+) -> Limit:
+    """Minute of the day by which the resident should be up: from learned wake times (out of
+    bed), or without a bed sensor from learned rise times (first sign of life)."""
+    times = portrait.wake_quantile if bed_sensor else portrait.rise_quantile
+    late = times(s.wake_quantile)
+    early = times(0.1)
     if not portrait.burned_in or late is None or early is None:
         return Limit(minute_of_hour(s.hard_limit_hour, boundary_hour), Basis.DEFAULT)
     margin = max(s.margin_min, s.spread_factor * (late - early))

@@ -76,6 +76,10 @@ class LifePortrait:
         """Quantile of wake times (minutes after the day boundary)."""
         return quantile([d.wake_min for d in self._days if d.wake_min is not None], q)
 
+    def rise_quantile(self, q: float) -> float | None:
+        """Quantile of rise times: the first sign of life after each day's longest silence."""
+        return quantile([d.rise_min for d in self._days if d.rise_min is not None], q)
+
     def bedtime_quantile(self, q: float) -> float | None:
         """Quantile of bedtimes (minutes after the day boundary)."""
         return quantile([d.bedtime_min for d in self._days if d.bedtime_min is not None], q)
@@ -123,6 +127,10 @@ class LifePortrait:
             "usual_wake": {
                 "median": self._text(self.wake_quantile(0.5)),
                 "p90": self._text(self.wake_quantile(0.9)),
+            },
+            "usual_first_up": {
+                "median": self._text(self.rise_quantile(0.5)),
+                "p90": self._text(self.rise_quantile(0.9)),
             },
             "night_exits_per_night_median": exits_per_night,
             "night_exit_p90_min": _round(self.night_exit_quantile(0.9)),

@@ -206,7 +206,7 @@ class PortraitTracker:
     def _life(self, now: datetime, *, home: bool = False) -> None:
         quiet = self.quiet_for(now)
         if quiet is not None and quiet.total_seconds() >= self.settings.quiet_record_min * 60:
-            self._day(now).quiet(quiet.total_seconds() / 60)
+            self._day(now).quiet(self._minute(now), quiet.total_seconds() / 60)
         self._day(now).active(self._minute(now))
         if self.last_activity is None or now > self.last_activity:
             self.last_activity = now

@@ -164,3 +164,14 @@ def wandering_contract_stream() -> list[Step]:
         Step(at(24, 2.25)),
         *bed(at(24, 2.5), True),
     ]
+
+
+def day_without_bed(day: int, *, first_h: float = 7.0, last_h: float = 22.0) -> list[Step]:
+    """A home without a bed sensor: home activity every 30 min from ``first_h`` to ``last_h``
+    on November ``day`` (no seat)."""
+    steps = []
+    hour = first_h
+    while hour <= last_h:
+        steps.append(home(at(day, hour)))
+        hour += 0.5
+    return steps

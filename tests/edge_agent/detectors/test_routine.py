@@ -157,3 +157,57 @@ def test_a_day_snapshot_stays_small() -> None:
     run_stream(detector, steps)
     assert detector.tracker.portrait.days_learned == 28  # the window
     assert len(json.dumps(detector.snapshot())) < 30_000
+
+
+def _days_without_bed(n: int) -> list[Step]:
+    return [s for day in range(1, n + 1) for s in rs.day_without_bed(day)]
+
+
+def test_without_a_bed_sensor_the_rise_time_is_learned() -> None:
+    detector = RoutineDetector(rs.utc_settings())
+    run_stream(detector, _days_without_bed(9))
+    summary = detector.tracker.portrait.summary()
+    assert summary["usual_first_up"] == {"median": "07:00", "p90": "07:00"}
+    assert summary["usual_wake"] == {"median": None, "p90": None}
+
+
+def test_without_a_bed_sensor_no_sign_of_life_by_the_learned_time_raises() -> None:
+    detector = RoutineDetector(rs.utc_settings())
+    run_stream(detector, _days_without_bed(9))
+    out = run_stream(detector, rs.ticks(rs.at(10, 6.0), rs.at(10, 9.0)))
+    raised = _raised(out, NOT_UP)
+    assert len(raised) == 1
+    event = raised[0].event
+    assert event.evidence.values["bed_sensor"] is False
+    assert event.evidence.values["limit_local"] == "08:00"
+    assert "no sign of life by 08:00 since 22:00 (no bed sensor)" in event.evidence.summary
+    assert "usually up by 07:00" in event.evidence.summary
+    cleared = run_stream(detector, [rs.home(rs.at(10, 9.5))])
+    assert [d.event.status for d in cleared] == [EventStatus.CLEARED]
+
+
+def test_without_a_bed_sensor_an_ordinary_morning_raises_nothing() -> None:
+    detector = RoutineDetector(rs.utc_settings())
+    run_stream(detector, _days_without_bed(9))
+    steps = rs.day_without_bed(10, first_h=7.5) + rs.ticks(rs.at(10, 6.0), rs.at(10, 12.0))
+    steps.sort(key=lambda s: s.now)
+    assert run_stream(detector, steps) == []  # and the night's silence is no inactivity
+
+
+def test_without_a_bed_sensor_inactivity_after_getting_up_raises() -> None:
+    detector = RoutineDetector(rs.utc_settings())
+    run_stream(detector, _days_without_bed(9))
+    steps = [rs.home(rs.at(10, 7.0)), rs.home(rs.at(10, 9.0))]
+    steps += rs.ticks(rs.at(10, 9.0), rs.at(10, 12.0))
+    raised = _raised(run_stream(detector, steps), INACTIVE)
+    assert len(raised) == 1
+    assert raised[0].event.evidence.values["last_sign_of_life_local"] == "09:00"
+    assert raised[0].event.evidence.values["quiet_h"] == 1.5
+
+
+def test_without_a_bed_sensor_gone_out_the_evening_before_is_not_not_up() -> None:
+    detector = RoutineDetector(rs.utc_settings())
+    run_stream(detector, _days_without_bed(9))
+    steps = [rs.home(rs.at(9, 22.5), HomeSensorKind.ENTRANCE, device=rs.DOOR)]
+    steps += rs.ticks(rs.at(10, 6.0), rs.at(10, 14.0))
+    assert run_stream(detector, steps) == []

@@ -89,3 +89,12 @@ def test_a_door_opened_before_the_exit_is_not_leaving() -> None:
     steps += [*rs.bed(rs.at(23, 23.0), True), *rs.bed(rs.at(24, 2.0), False)]
     steps += rs.ticks(rs.at(24, 2.0), rs.at(24, 3.0))
     assert run_stream(WanderingDetector(rs.utc_settings()), steps) == []
+
+
+def test_an_outing_hours_after_an_early_rise_is_not_wandering() -> None:
+    """Up at 05:00 (inside the 22:00–06:00 night window), out of the front door at 09:00."""
+    steps = [*rs.bed(rs.at(23, 23.0), True), *rs.bed(rs.at(24, 5.0), False)]
+    steps += [rs.home(rs.at(24, 5.0) + timedelta(minutes=m)) for m in range(5, 230, 30)]
+    steps.append(rs.home(rs.at(24, 9.0), HomeSensorKind.ENTRANCE, device=rs.DOOR))
+    steps += rs.ticks(rs.at(24, 9.0), rs.at(24, 11.0))
+    assert run_stream(WanderingDetector(rs.utc_settings()), steps) == []
