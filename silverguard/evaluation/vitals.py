@@ -11,8 +11,9 @@ gives (one a second, over the last 30 s) is compared with the reference over the
 
 References:
     * heart rate: 60 / mean interval between consecutive reference beats in the window,
-      after dropping intervals more than 30 % away from the window's median interval (missed
-      or extra detections — the usual RR-interval cleaning before HRV);
+      after dropping intervals shorter than 0.4 × or longer than 1.8 × the window's median
+      (an extra or a missed detection; wide enough to keep the real spread of atrial
+      fibrillation);
     * breathing rate: breaths are the peaks of the respiration signal band-passed to
       0.05–1 Hz (at least 1.5 s apart, prominence ≥ 30 % of the record's 5–95 % range);
       rate = 60 × (breaths − 1) / (time from first to last breath in the window), with at
@@ -81,7 +82,7 @@ def reference_hr(beats_s: FloatArray, start_s: float, end_s: float) -> float:
     if intervals.size < 2:
         return float("nan")
     median = float(np.median(intervals))
-    clean = intervals[np.abs(intervals - median) <= 0.3 * median]
+    clean = intervals[(intervals >= 0.4 * median) & (intervals <= 1.8 * median)]
     return 60.0 / float(clean.mean()) if clean.size else float("nan")
 
 

@@ -221,3 +221,26 @@ def test_count_breaths_follows_irregular_breathing() -> None:
     expected = 60.0 / float(np.diff(inside).mean())
     got = count_breaths(resp, np.ones_like(resp, dtype=bool), 10.0, np.array([True]))
     assert abs(got[0] - expected) < 0.5
+
+
+@pytest.mark.parametrize(("shortest_s", "longest_s"), [(0.4, 1.2), (0.5, 0.9)])
+def test_atrial_fibrillation_is_counted_beat_by_beat(shortest_s: float, longest_s: float) -> None:
+    """An irregular rhythm has no period to find; its rate is still beats per minute."""
+    rng = np.random.default_rng(31)
+    beats = np.cumsum(rng.uniform(shortest_s, longest_s, 120))
+    t = np.arange(0, 60, 0.04)
+    x = synthesize_bcg(
+        beats,
+        np.sin(2 * np.pi * 0.25 * t),
+        25.0,
+        duration_s=60,
+        seed=31,
+        movement_every_s=np.inf,
+    ).samples
+    windows = np.stack([x[i : i + 3000] for i in range(0, 3001, 1000)])
+    v = estimate_vitals_batch(windows, FS)
+    for k, start in enumerate(range(0, 3001, 1000)):
+        inside = beats[(beats >= start / FS) & (beats <= start / FS + 30)]
+        expected = 60.0 / float(np.diff(inside).mean())
+        assert abs(v.heart_rate_bpm[k] - expected) < 2.0
+        assert v.signal_quality[k] > 0.4
