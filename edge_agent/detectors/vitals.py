@@ -50,6 +50,7 @@ from contracts.events import EventBody, EventStatus, EventType, Evidence
 from contracts.readings import DeviceReading, MattressSource, MattressVitals
 from edge_agent.detectors.base import Detection
 from edge_agent.detectors.presence import PresenceState
+from edge_agent.detectors.vitals_evidence import apnea_event, breath_state, measured
 from edge_agent.detectors.vitals_limits import VitalsSettings
 from edge_agent.detectors.vitals_state import BedVitals, Series
 from edge_agent.errors import DetectorStateError
@@ -107,7 +108,7 @@ class VitalsDetector:
         """Take one mattress reading; other readings are ignored."""
         if not isinstance(reading, MattressVitals):
             return []
-        reading = _measured(reading)
+        reading = measured(reading)
         bed = self._beds.setdefault(device_id, BedVitals.new())
         bed.presence.update(reading.in_bed, now)
         in_bed = bed.presence.state is PresenceState.IN_BED
@@ -223,19 +224,33 @@ class VitalsDetector:
         t: float,
         now: datetime,
     ) -> EventBody | None:
-        breathing, breathless = _breath_state(reading, good)
+        breathing, breathless = breath_state(reading, good=good)
         if breathless:
             bed.no_breath_since = bed.no_breath_since if bed.no_breath_since else t
             pause = t - bed.no_breath_since
             if not bed.apnea and pause >= self._s.apnea_s:
                 bed.apnea = True
-                return _apnea_event(reading, pause, now, EventStatus.RAISED, self._s.apnea_s)
+                return apnea_event(
+                    reading,
+                    pause_s=pause,
+                    now=now,
+                    status=EventStatus.RAISED,
+                    limit_s=self._s.apnea_s,
+                    detector=DETECTOR_NAME,
+                )
             return None
         pause = t - bed.no_breath_since if bed.no_breath_since else 0.0
         bed.no_breath_since = None
         if bed.apnea and (breathing or not in_bed):
             bed.apnea = False
-            return _apnea_event(reading, pause, now, EventStatus.CLEARED, self._s.apnea_s)
+            return apnea_event(
+                reading,
+                pause_s=pause,
+                now=now,
+                status=EventStatus.CLEARED,
+                limit_s=self._s.apnea_s,
+                detector=DETECTOR_NAME,
+            )
         return None
 
     def snapshot(self) -> dict[str, object]:
@@ -254,65 +269,3 @@ class VitalsDetector:
                 f"{SNAPSHOT_VERSION}: it will start from a blank state"
             )
         self._beds = {str(k): BedVitals.from_dict(v) for k, v in beds.items()}
-
-
-def _measured(reading: MattressVitals) -> MattressVitals:
-    """The reading with a rate of 0 read as "not measured" (a firmware's usual unknown)."""
-    zero_hr = reading.heart_rate_bpm is not None and reading.heart_rate_bpm <= 0
-    zero_rr = reading.resp_rate_br_min is not None and reading.resp_rate_br_min <= 0
-    if not zero_hr and not zero_rr:
-        return reading
-    return reading.model_copy(
-        update={
-            "heart_rate_bpm": None if zero_hr else reading.heart_rate_bpm,
-            "resp_rate_br_min": None if zero_rr else reading.resp_rate_br_min,
-        }
-    )
-
-
-def _breath_state(reading: MattressVitals, good: bool) -> tuple[bool, bool]:
-    """(breathing seen, breathing absent) from a good reading; both False when unknown.
-
-    The reading's ``breathing_detected`` decides when present. A firmware reading without
-    it counts as breathless when it has a heart rate but no breathing rate; an edge reading
-    without it is unknown (an irregular breath gives no rate yet is not a pause).
-    """
-    if not good:
-        return False, False
-    if reading.breathing_detected is not None:
-        return reading.breathing_detected, not reading.breathing_detected
-    if reading.resp_rate_br_min is not None:
-        return True, False
-    firmware = reading.source is MattressSource.FIRMWARE
-    return False, firmware and reading.heart_rate_bpm is not None
-
-
-def _apnea_event(
-    reading: MattressVitals, pause_s: float, now: datetime, status: EventStatus, limit_s: float
-) -> EventBody:
-    hr = f"heart rate {reading.heart_rate_bpm:.0f} bpm" if reading.heart_rate_bpm else ""
-    if status is EventStatus.RAISED:
-        quality = (
-            f"; signal quality {reading.signal_quality:.2f}"
-            if reading.signal_quality is not None
-            else ""
-        )
-        summary = (
-            f"no breathing detected for {pause_s:.0f} s in bed (limit {limit_s:.0f} s) at "
-            f"{now:%H:%M:%S}; {hr}{quality}"
-        )
-    elif reading.resp_rate_br_min is not None:
-        summary = f"breathing again at {reading.resp_rate_br_min:.0f} /min at {now:%H:%M:%S}"
-    else:
-        summary = f"out of bed at {now:%H:%M:%S}: breathing no longer measured"
-    values: dict[str, float | int | bool | str] = {"pause_s": round(pause_s, 1), "limit_s": limit_s}
-    if reading.heart_rate_bpm is not None:
-        values["heart_rate_bpm"] = reading.heart_rate_bpm
-    if reading.signal_quality is not None:
-        values["signal_quality"] = reading.signal_quality
-    return EventBody.of(
-        EventType.APNEA,
-        Evidence(summary=summary, values=values),
-        status=status,
-        detector=DETECTOR_NAME,
-    )
