@@ -137,6 +137,9 @@ def mattress(
     resp_rate: float = typer.Option(14.0, "--resp-rate", min=4, max=60, help="Breaths/min."),
     empty_bed: bool = typer.Option(False, "--empty-bed", help="Nobody in bed."),
     speed: float = typer.Option(1.0, "--speed", min=0.01, help="Frames this many times faster."),
+    fault_rate: float = typer.Option(
+        0.0, "--fault-rate", min=0, max=1, help="Share of frames replaced by line faults."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic signal."),
     duration: float | None = typer.Option(
         None, "--duration", min=0, help="Stop after this many seconds (default: Ctrl-C)."
@@ -150,6 +153,7 @@ def mattress(
         resp_rate_br_min=resp_rate,
         in_bed=not empty_bed,
         speed=speed,
+        fault_rate=fault_rate,
         seed=seed,
     )
 
@@ -166,7 +170,8 @@ def mattress(
             pass
         finally:
             sim.close()
-        return f"{sim.frames_sent} frames sent".encode()
+        faults = ", ".join(f"{n} {kind}" for kind, n in sorted(sim.faults.items()))
+        return f"{sim.frames_sent} frames sent, faults: {faults or 'none'}".encode()
 
     _run(serve, "stopped: ")
 

@@ -30,6 +30,7 @@ import logging
 import os
 import random
 import tty
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
@@ -77,11 +78,12 @@ class MattressFirmwareSim:
         in_bed: bool = True,
         sample_rate_hz: float = 100.0,
         speed: float = 1.0,
+        fault_rate: float = 0.0,
         seed: int = 0,
         serial_number: str = "SIM-000001",
     ) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if speed <= 0 or not 0 <= fault_rate <= 1:
+            raise ValueError("speed must be positive and fault_rate within 0..1")
         self.mode = mode
         self.link = link
         self.speed = speed
@@ -111,6 +113,10 @@ class MattressFirmwareSim:
         self.bytes_dropped = 0
         """Bytes the port could not take (nobody reading, buffer full), as on a real UART."""
         self.identify_requests = 0
+        self.fault_rate = fault_rate
+        """Share of streamed frames :meth:`run` replaces by a fault (garbage, torn, bad CRC)."""
+        self.faults: Counter[str] = Counter()
+        """Faults sent so far, by kind (``garbage``, ``torn``, ``bad_crc``)."""
 
     @property
     def port_path(self) -> str:
@@ -200,16 +206,34 @@ class MattressFirmwareSim:
     def send_garbage(self, data: bytes = BOOT_BANNER) -> None:
         """Send bytes that are no frame (they must not contain the sync pair 0xAA 0x55)."""
         self.write(data)
+        self.faults["garbage"] += 1
 
     def send_torn_frame(self, keep: int = 10) -> None:
-        """Send only the first ``keep`` bytes of the next frame (it is lost)."""
-        self.write(self.next_frame()[:keep])
+        """Send only the first ``keep`` bytes of the next frame, at most all but its last two
+        (it is lost)."""
+        frame = self.next_frame()
+        self.write(frame[: min(keep, len(frame) - 2)])
+        self.faults["torn"] += 1
 
     def send_bad_crc_frame(self) -> None:
         """Send the next frame with its CRC damaged (it is lost)."""
         frame = bytearray(self.next_frame())
         frame[-1] ^= 0x01
         self.write(bytes(frame))
+        self.faults["bad_crc"] += 1
+
+    def send_frame_or_fault(self) -> None:
+        """Send the next frame, or with probability ``fault_rate`` one of the faults."""
+        if self.fault_rate and self._rng.random() < self.fault_rate:
+            fault = self._rng.choice(("garbage", "torn", "bad_crc"))
+            if fault == "garbage":
+                self.send_garbage(self._rng.randbytes(16).replace(b"\xaa", b"\x00"))
+            elif fault == "torn":
+                self.send_torn_frame(self._rng.randrange(4, 64))
+            else:
+                self.send_bad_crc_frame()
+        else:
+            self.send_frame()
 
     async def run(self, *, stream: bool = True) -> None:
         """Answer the host and, with ``stream``, send data frames at the mode's rate
@@ -225,7 +249,7 @@ class MattressFirmwareSim:
                     loop.add_reader(self._master, self._on_host_bytes)
                     watched = self._generation
                 if stream and self._master is not None:
-                    self.send_frame()
+                    self.send_frame_or_fault()
                 due += period if stream else 0.05
                 await asyncio.sleep(max(0.0, due - loop.time()))
         finally:

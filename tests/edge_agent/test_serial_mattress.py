@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,11 @@ from contracts.devices.mattress_serial import (
 )
 from contracts.readings import MattressRawBlock, MattressSource, MattressVitals
 from edge_agent.errors import SerialPortError
-from edge_agent.readers.serial_mattress import SerialMattressReader, identify_mattress
+from edge_agent.readers.serial_mattress import (
+    MattressUpdate,
+    SerialMattressReader,
+    identify_mattress,
+)
 from firmware_sim.bcg import BcgSynth
 from firmware_sim.mattress import BLOCK_SAMPLES, BOOT_BANNER, SCALE, MattressFirmwareSim, quantise
 from tests.edge_agent.serial_support import background, mattress_settings, running, wait_until
@@ -205,3 +211,54 @@ async def test_identify_explains_a_missing_or_silent_port(tmp_path: Path) -> Non
     sim = MattressFirmwareSim(MattressMode.RAW)  # plugged in, but its loop is not running
     with sim, pytest.raises(SerialPortError, match=r"no answer to IDENTIFY .* within 0\.3 s"):
         await identify_mattress(sim.port_path, timeout_s=0.3)
+
+
+@pytest.mark.parametrize("mode", [MattressMode.VITALS, MattressMode.RAW])
+async def test_random_faults_lose_exactly_the_damaged_frames(mode: MattressMode) -> None:
+    speed = 100 if mode is MattressMode.VITALS else 40  # 100 or 160 frames/s
+    sim = MattressFirmwareSim(mode, speed=speed, fault_rate=0.25, seed=21)
+    with sim:
+        reader = SerialMattressReader(mattress_settings(sim.port_path, mode))
+        async with running(reader) as updates:
+            await wait_until(reader.connected.is_set, "the port to open")
+            sim.send_frame()  # a first good frame: losses count from here
+            await wait_until(lambda: len(updates) == 1, "the first frame")
+            async with background(sim.run()):
+                await wait_until(lambda: sim.frames_sent >= 120, "120 frames streamed")
+            sim.send_frame()  # a last good frame: every damaged one before it is now counted
+            await wait_until(lambda: len(updates) == sim.frames_sent, "every intact frame")
+    assert sim.bytes_dropped == 0
+    assert set(sim.faults) == {"garbage", "torn", "bad_crc"}
+    health = reader.health
+    assert health.frames_lost == sim.faults["torn"] + sim.faults["bad_crc"]
+    assert health.torn_frames + health.crc_errors == health.frames_lost
+    assert health.frames_ok == sim.frames_sent + 1  # + the IDENTIFY answer
+    assert health.garbage_bytes > 0
+
+
+def more_than(items: list[MattressUpdate], n: int) -> Callable[[], bool]:
+    """A condition: ``n`` more items than now."""
+    want = len(items) + n
+    return lambda: len(items) >= want
+
+
+@pytest.mark.slow
+async def test_soak_many_unplugs_on_a_faulty_line(tmp_path: Path) -> None:
+    link = tmp_path / "ttySoak"
+    sim = MattressFirmwareSim(MattressMode.RAW, link=link, speed=10, fault_rate=0.1, seed=3)
+    cycles = 15
+    with sim:
+        reader = SerialMattressReader(mattress_settings(link, MattressMode.RAW))
+        async with running(reader) as updates, background(sim.run()):
+            for cycle in range(cycles):
+                await wait_until(more_than(updates, 20), f"readings in cycle {cycle}")
+                sim.unplug()
+                await wait_until(lambda: not reader.connected.is_set(), "the port closed")
+                await asyncio.sleep(0.3)
+                sim.replug()
+            await wait_until(lambda: reader.health.reconnects == cycles, "the last reconnect")
+            await wait_until(more_than(updates, 20), "readings after the last replug")
+    health = reader.health
+    assert (health.disconnects, health.reconnects) == (cycles, cycles)
+    assert sim.identify_requests == cycles + 1
+    assert health.frames_ok >= len(updates)

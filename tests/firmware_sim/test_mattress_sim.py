@@ -125,10 +125,10 @@ def test_bytes_nobody_reads_are_dropped_like_on_a_uart() -> None:
 
 def test_the_cli_prints_the_port_and_serves_vitals(tmp_path: Path) -> None:
     link = tmp_path / "ttyCli"
-    code = "from silverguard.cli import main; main()"
-    args = ["sim", "mattress", "--mode", "vitals", "--link", str(link), "--speed", "20"]
+    code = "from firmware_sim.cli import app; app()"  # = silverguard sim, without the rest
+    args = ["mattress", "--mode", "vitals", "--link", str(link), "--speed", "20"]
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args, "--duration", "2", "--heart-rate", "90"],
+        [sys.executable, "-c", code, *args, "--duration", "1.5", "--heart-rate", "90"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -147,5 +147,5 @@ def test_the_cli_prints_the_port_and_serves_vitals(tmp_path: Path) -> None:
     vitals = [p for p in payloads if isinstance(p, VitalsPayload)]
     assert len(vitals) >= 5
     assert all(v.heart_rate_bpm is not None and 85 < v.heart_rate_bpm < 95 for v in vitals)
-    assert "stopped:" in out
+    assert "frames sent, faults: none" in out
     assert not link.exists()
