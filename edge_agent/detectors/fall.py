@@ -58,6 +58,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -102,8 +103,16 @@ class FallDetector:
 
     name = DETECTOR_NAME
 
-    def __init__(self, settings: FallSettings | None = None, model: FallModel | None = None):
-        """``model`` defaults to the committed coefficients (fall_coefficients.py)."""
+    def __init__(
+        self,
+        settings: FallSettings | None = None,
+        model: FallModel | None = None,
+        *,
+        timezone: str = "UTC",
+    ) -> None:
+        """``model`` defaults to the committed coefficients (fall_coefficients.py);
+        ``timezone`` (IANA) is the home's, for the clock times care workers read."""
+        self._tz = ZoneInfo(timezone)
         self._settings = settings or FallSettings()
         self._model = model or FallModel.from_dict(MODEL)
         self._threshold = self._settings.threshold or self._model.threshold
@@ -348,5 +357,7 @@ class FallDetector:
         still_s = 0.0
         if band.t:
             still_s = max(0.0, band.t[-1] - max(band.moved_at or p.impact_at, p.impact_at))
-        event = fall_event(p, still_s=still_s, cancel_window_s=self._cancel_s, detector=self.name)
+        event = fall_event(
+            p, still_s=still_s, cancel_window_s=self._cancel_s, detector=self.name, tz=self._tz
+        )
         return [Detection(event, device_id)]

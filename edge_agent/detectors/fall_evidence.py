@@ -8,11 +8,15 @@ Example:
     >>> print(e.evidence.summary)
     suspected fall at 03:00:05 (impact 5.8 g, wrist turned 84°, still 31 s after);
     no "I'm OK" press within 30 s
+    >>> from zoneinfo import ZoneInfo
+    >>> fall_event(p, still_s=31.0, cancel_window_s=30.0, detector="edge.fall/v1",
+    ...            tz=ZoneInfo("Asia/Shanghai")).evidence.summary[:26]
+    'suspected fall at 11:00:05'
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from contracts.events import EventBody, EventType, Evidence
 from edge_agent.detectors.fall_state import PendingFall
@@ -20,14 +24,20 @@ from edge_agent.detectors.fall_state import PendingFall
 __all__ = ["fall_event"]
 
 
-def _clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
+def _clock(ts: float, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%H:%M:%S")
 
 
 def fall_event(
-    p: PendingFall, *, still_s: float, cancel_window_s: float, detector: str
+    p: PendingFall,
+    *,
+    still_s: float,
+    cancel_window_s: float,
+    detector: str,
+    tz: tzinfo = UTC,
 ) -> EventBody:
-    """The raised ``fall`` of a suspected fall nobody cancelled, explained with numbers."""
+    """The raised ``fall`` of a suspected fall nobody cancelled, explained with numbers
+    (clock times in the summary are the home's, ``tz``; the values keep UTC)."""
     cancel_s = cancel_window_s
     f = p.features
     if f:
@@ -52,7 +62,7 @@ def fall_event(
     return EventBody.of(
         EventType.FALL,
         Evidence(
-            summary=f'suspected fall at {_clock(p.impact_at)} ({how}); no "I\'m OK" press '
+            summary=f'suspected fall at {_clock(p.impact_at, tz)} ({how}); no "I\'m OK" press '
             f"within {cancel_s:.0f} s",
             values=values,
         ),

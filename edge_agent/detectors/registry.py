@@ -27,14 +27,16 @@ __all__ = ["build_detectors"]
 
 def build_detectors(settings: DetectionSettings) -> list[Detector]:
     """A fresh instance of every detector, in the order the pipeline shows them readings."""
-    fall = FallDetector(settings.fall)
+    home_tz = settings.routine.portrait.timezone
+    fall = FallDetector(settings.fall, timezone=home_tz)
     return [
         FireDetector(),
         BedExitDetector(settings.routine),
         RoutineDetector(settings.routine),
         WanderingDetector(settings.routine),
         fall,
-        SosDetector(settings.sos, im_ok=fall),  # a press that cancels a fall is not an SOS
+        # a press that cancels a suspected fall ("I'm OK") is not an SOS
+        SosDetector(settings.sos, im_ok=fall, timezone=home_tz),
         WristbandHealthDetector(settings.wristband_health),
         BedPresenceDetector(settings.bed),
         VitalsDetector(settings.vitals),

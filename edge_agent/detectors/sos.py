@@ -36,6 +36,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -81,8 +82,16 @@ class SosDetector:
 
     name = DETECTOR_NAME
 
-    def __init__(self, settings: SosSettings | None = None, im_ok: ImOkSource | None = None):
-        """``im_ok``: the fall detector of the same home (``None``: every press is SOS)."""
+    def __init__(
+        self,
+        settings: SosSettings | None = None,
+        im_ok: ImOkSource | None = None,
+        *,
+        timezone: str = "UTC",
+    ) -> None:
+        """``im_ok``: the fall detector of the same home (``None``: every press is SOS);
+        ``timezone`` (IANA) is the home's, for the clock times care workers read."""
+        self._tz = ZoneInfo(timezone)
         self._settings = settings or SosSettings()
         self._im_ok = im_ok
         self._buttons: dict[str, _Button] = {}
@@ -102,11 +111,11 @@ class SosDetector:
                 button.im_ok = True
                 log.info("button press on %s taken as I'm OK for a suspected fall", device_id)
                 return []
-            return [Detection(_sos(device_id, reading, now, None), device_id)]
+            return [Detection(_sos(device_id, reading, now.astimezone(self._tz), None), device_id)]
         held = now_s - (button.down_at or now_s)
         if button.im_ok and held >= self._settings.hold_s:
             button.im_ok = False
-            return [Detection(_sos(device_id, reading, now, held), device_id)]
+            return [Detection(_sos(device_id, reading, now.astimezone(self._tz), held), device_id)]
         return []
 
     def tick(self, now: datetime) -> list[Detection]:
@@ -138,9 +147,9 @@ class SosDetector:
 def _sos(
     device_id: str, reading: WristbandStatus, now: datetime, held_s: float | None
 ) -> EventBody:
-    at = now.astimezone(UTC).strftime("%H:%M:%S")
+    at = now.strftime("%H:%M:%S")
     summary = f"SOS button pressed on wristband {device_id} at {at}"
-    values: dict[str, float | int | bool | str] = {"pressed_at": now.isoformat()}
+    values: dict[str, float | int | bool | str] = {"pressed_at": now.astimezone(UTC).isoformat()}
     if held_s is not None:
         summary += f" (held {held_s:.0f} s after an I'm OK press)"
         values["held_s"] = round(held_s, 1)

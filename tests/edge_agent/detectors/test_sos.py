@@ -115,3 +115,10 @@ def test_a_press_after_the_fall_was_raised_is_an_sos() -> None:
 def test_without_a_pending_fall_every_press_is_an_sos_in_a_home() -> None:
     _, _, detectors = _home()
     assert _show(detectors, 1, WristbandStatus(sos_pressed=True)) == [EventType.SOS]
+
+
+def test_the_summary_reads_the_home_clock_and_the_values_keep_utc() -> None:
+    d = SosDetector(timezone="Asia/Shanghai")
+    [detection] = press(d, 1)
+    assert "at 11:00:01" in detection.event.evidence.summary
+    assert detection.event.evidence.values["pressed_at"] == "2026-11-24T03:00:01+00:00"
