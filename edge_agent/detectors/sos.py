@@ -9,7 +9,8 @@ Rules, per wristband:
       cancel window (see :mod:`edge_agent.detectors.fall`), the FIRST press cancels that
       fall and is not an SOS. Any other press is an SOS: a second press (the fall is then
       already cancelled, so it is outside any window), and the "I'm OK" press itself if the
-      button is still reported held ``hold_s`` (3 s) after it went down;
+      button is held down ``hold_s`` (3 s): raised from ``tick`` once 3 s pass with no
+      release reported, or at a release reported 3 s or more after the press;
     * outside a pending fall window every press is an SOS.
 
 Which presses are "I'm OK" is asked of the fall detector
@@ -103,8 +104,9 @@ class SosDetector:
         button = self._buttons.setdefault(device_id, _Button())
         now_s = now.timestamp()
         if not reading.sos_pressed:
+            out = self._held(device_id, button, now, reading)  # released after 3 s or more
             self._buttons[device_id] = _Button()
-            return []
+            return out
         if not button.pressed:
             button.pressed, button.down_at = True, now_s
             if self._im_ok is not None and self._im_ok.takes_as_im_ok(device_id, now):
@@ -112,16 +114,27 @@ class SosDetector:
                 log.info("button press on %s taken as I'm OK for a suspected fall", device_id)
                 return []
             return [Detection(_sos(device_id, reading, now.astimezone(self._tz), None), device_id)]
-        held = now_s - (button.down_at or now_s)
-        if button.im_ok and held >= self._settings.hold_s:
-            button.im_ok = False
-            return [Detection(_sos(device_id, reading, now.astimezone(self._tz), held), device_id)]
-        return []
+        return self._held(device_id, button, now, reading)
 
     def tick(self, now: datetime) -> list[Detection]:
-        """Nothing is decided by time alone: an SOS is raised at the press."""
-        del now
-        return []
+        """An "I'm OK" press still down ``hold_s`` after it went down becomes an SOS (bands
+        report the button on change, so no status may come while it is held)."""
+        out: list[Detection] = []
+        for device_id, button in sorted(self._buttons.items()):
+            out += self._held(device_id, button, now, None)
+        return out
+
+    def _held(
+        self, device_id: str, button: _Button, now: datetime, reading: WristbandStatus | None
+    ) -> list[Detection]:
+        if not (button.pressed and button.im_ok and button.down_at is not None):
+            return []
+        held = now.timestamp() - button.down_at
+        if held < self._settings.hold_s:
+            return []
+        button.im_ok = False
+        log.info("I'm OK press on %s held %.0f s: raised as SOS", device_id, held)
+        return [Detection(_sos(device_id, reading, now.astimezone(self._tz), held), device_id)]
 
     def snapshot(self) -> dict[str, object]:
         """The whole state as JSON-ready data."""
@@ -145,7 +158,7 @@ class SosDetector:
 
 
 def _sos(
-    device_id: str, reading: WristbandStatus, now: datetime, held_s: float | None
+    device_id: str, reading: WristbandStatus | None, now: datetime, held_s: float | None
 ) -> EventBody:
     at = now.strftime("%H:%M:%S")
     summary = f"SOS button pressed on wristband {device_id} at {at}"
@@ -153,11 +166,11 @@ def _sos(
     if held_s is not None:
         summary += f" (held {held_s:.0f} s after an I'm OK press)"
         values["held_s"] = round(held_s, 1)
-    if reading.on_wrist is not None:
+    if reading is not None and reading.on_wrist is not None:
         values["on_wrist"] = reading.on_wrist
-    if reading.battery_pct is not None:
+    if reading is not None and reading.battery_pct is not None:
         values["battery_pct"] = reading.battery_pct
-    if reading.heart_rate_bpm is not None:
+    if reading is not None and reading.heart_rate_bpm is not None:
         values["heart_rate_bpm"] = reading.heart_rate_bpm
     return EventBody.of(
         EventType.SOS, Evidence(summary=summary, values=values), detector=DETECTOR_NAME

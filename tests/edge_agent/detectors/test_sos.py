@@ -104,6 +104,35 @@ def test_an_im_ok_press_held_for_three_seconds_is_an_sos() -> None:
     assert not fall.pending_fall(BAND)  # the fall is cancelled; the SOS stands for it
 
 
+def _tick(detectors: list[Detector], s: float) -> list[EventType]:
+    return [x.event.type for d in detectors for x in d.tick(at(s))]
+
+
+def test_an_im_ok_press_held_with_no_status_until_release_is_an_sos_after_three_s() -> None:
+    _, _, detectors = _home()
+    _suspect_a_fall(detectors)
+    assert _show(detectors, 20, WristbandStatus(sos_pressed=True)) == []
+    assert _tick(detectors, 21) + _tick(detectors, 22) == []
+    assert _tick(detectors, 23) == [EventType.SOS]
+    assert _show(detectors, 25, WristbandStatus(sos_pressed=False)) == []  # once only
+
+
+def test_a_late_release_report_of_an_im_ok_press_is_an_sos() -> None:
+    _, _, detectors = _home()
+    _suspect_a_fall(detectors)
+    assert _show(detectors, 20, WristbandStatus(sos_pressed=True)) == []
+    assert _show(detectors, 24, WristbandStatus(sos_pressed=False)) == [EventType.SOS]
+
+
+def test_a_short_im_ok_press_stays_im_ok() -> None:
+    fall, _, detectors = _home()
+    _suspect_a_fall(detectors)
+    assert _show(detectors, 20, WristbandStatus(sos_pressed=True)) == []
+    assert _show(detectors, 21, WristbandStatus(sos_pressed=False)) == []
+    assert [_tick(detectors, s) for s in range(22, 80)] == [[]] * 58
+    assert not fall.pending_fall(BAND)
+
+
 def test_a_press_after_the_fall_was_raised_is_an_sos() -> None:
     _, _, detectors = _home()
     _suspect_a_fall(detectors)
