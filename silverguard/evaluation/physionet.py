@@ -139,9 +139,10 @@ def _detected_beats(
     wfdb: Any, signals: NDArray[np.float64], names: list[str], units: list[str], fs: float
 ) -> tuple[NDArray[np.int64], str]:
     best: tuple[int, int, NDArray[np.int64], str] | None = None
-    for i, name in enumerate(names):
-        if name in NOT_ECG or "RESP" in name or units[i] not in {"mv", "uv"}:
-            continue
+    leads = [i for i, n in enumerate(names) if n not in NOT_ECG and "RESP" not in n]
+    in_mv = [i for i in leads if units[i] in {"mv", "uv"}]
+    for i in in_mv or leads:  # a header without units: every channel that may be ECG
+        name = names[i]
         found = np.asarray(
             wfdb.processing.xqrs_detect(sig=_filled(signals[:, i]), fs=fs, verbose=False),
             dtype=np.int64,
