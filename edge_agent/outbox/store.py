@@ -41,38 +41,34 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
 
 from contracts.envelope import Envelope, encode_envelope, topic_kind_of
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError
+from edge_agent.outbox.db import OutboxDb
+from edge_agent.outbox.kept import keep_malformed, recent_malformed
 from edge_agent.outbox.limits import OutboxLimits, ShedReason
 from edge_agent.outbox.sql import (
     DELETE_ACKED,
-    INSERT_MALFORMED,
     INSERT_OUTBOX,
     SCHEMA,
     SHED_AGED,
     SHED_OLDEST,
-    TRIM_MALFORMED,
     UPSERT_COUNTER,
     UPSERT_STATE,
 )
 from edge_agent.readers.base import MalformedPayload
 
 logger = logging.getLogger(__name__)
-
-KEEP_MALFORMED_ROWS = 500
-"""How many malformed device payloads the database keeps for inspection."""
 
 DetectorState = tuple[str, dict[str, object], datetime]
 """(detector name, snapshot, when) to checkpoint."""
@@ -108,29 +104,16 @@ class OutboxStore:
         self.path = path
         self.limits = limits or OutboxLimits()
         self._ack_timeout = timedelta(seconds=ack_timeout_s)
-        self._lock = threading.Lock()
-        self._sync_full = True
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(SCHEMA)
-            count, size = self._conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox"
-            ).fetchone()
-        except (OSError, sqlite3.Error) as exc:
-            raise OutboxError(
-                f"cannot open the outbox {path}: {exc}; check the directory exists and is "
-                "writable, and that the file is not damaged"
-            ) from exc
+        self._db = OutboxDb(path, SCHEMA)
+        [(count, size)] = self._db.read(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox", ()
+        )
         self._count: int = count
         self._bytes: int = size
 
     def close(self) -> None:
         """Close the database (everything is already on disk)."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
     def put(self, envelope: Envelope, lane: OutboxLane) -> None:
         """Store ``envelope`` until it is acked (putting the same message id twice is a no-op)."""
@@ -149,16 +132,16 @@ class OutboxStore:
         event again (under a new message id) that is already waiting in the outbox.
         """
         durable = bool(states) or any(lane is OutboxLane.ALARM for _, lane in items)
-        with self._lock, self._transacting("write to", durable=durable):
+        with self._transacting("write to", durable=durable) as conn:
             for envelope, lane in items:
-                row = self._conn.execute(INSERT_OUTBOX, _outbox_row(envelope, lane)).fetchone()
+                row = conn.execute(INSERT_OUTBOX, _outbox_row(envelope, lane)).fetchone()
                 if row is not None:
                     self._count += 1
                     self._bytes += row[0]
-            self._conn.executemany(UPSERT_STATE, [_state_row(*state) for state in states])
+            conn.executemany(UPSERT_STATE, [_state_row(*state) for state in states])
             if malformed:
-                self._keep_malformed(malformed)
-            self._shed_if_full()
+                keep_malformed(conn, malformed)
+            self._shed_if_full(conn)
 
     def due(
         self, now: datetime, limit: int, *, max_telemetry: int | None = None
@@ -171,12 +154,12 @@ class OutboxStore:
             "SELECT message_id, lane, topic_kind, payload, send_count FROM outbox "
             "WHERE lane = ? AND (sent_at IS NULL OR sent_at <= ?) ORDER BY rowid LIMIT ?"
         )
-        rows = self._read(sql, (int(OutboxLane.ALARM), resend_before, limit))
+        rows = self._db.read(sql, (int(OutboxLane.ALARM), resend_before, limit))
         room = limit - len(rows)
         if max_telemetry is not None:
             room = min(room, max_telemetry)
         if room > 0:
-            rows += self._read(sql, (int(OutboxLane.TELEMETRY), resend_before, room))
+            rows += self._db.read(sql, (int(OutboxLane.TELEMETRY), resend_before, room))
         return [
             OutboxItem(row[0], OutboxLane(row[1]), TopicKind(row[2]), bytes(row[3]), row[4])
             for row in rows
@@ -185,25 +168,23 @@ class OutboxStore:
     def in_flight(self, now: datetime, lane: OutboxLane = OutboxLane.TELEMETRY) -> int:
         """Messages of ``lane`` sent within the ack timeout and not acked yet."""
         since = (now - self._ack_timeout).timestamp()
-        rows = self._read(
+        rows = self._db.read(
             "SELECT COUNT(*) FROM outbox WHERE lane = ? AND sent_at > ?", (lane, since)
         )
         return int(rows[0][0])
 
     def mark_sent(self, message_ids: Iterable[str], now: datetime) -> None:
         """Record that these messages were published at ``now``."""
-        with self._lock, self._transacting("write to", durable=False):
-            self._conn.executemany(
+        with self._transacting("write to", durable=False) as conn:
+            conn.executemany(
                 "UPDATE outbox SET sent_at = ?, send_count = send_count + 1 WHERE message_id = ?",
                 [(now.timestamp(), message_id) for message_id in message_ids],
             )
 
     def requeue_unacked(self) -> int:
         """Make every sent-but-unacked message due again (after a reconnect: in order)."""
-        with self._lock, self._transacting("write to", durable=False):
-            cursor = self._conn.execute(
-                "UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL"
-            )
+        with self._transacting("write to", durable=False) as conn:
+            cursor = conn.execute("UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL")
             return cursor.rowcount
 
     def ack(self, message_ids: Iterable[str]) -> int:
@@ -213,9 +194,9 @@ class OutboxStore:
     def ack_ids(self, message_ids: Iterable[str]) -> list[str]:
         """Like :meth:`ack`, returning the ids that were removed."""
         removed: list[str] = []
-        with self._lock, self._transacting("delete acked messages from", durable=False):
+        with self._transacting("delete acked messages from", durable=False) as conn:
             for message_id in dict.fromkeys(message_ids):
-                row = self._conn.execute(DELETE_ACKED, (message_id,)).fetchone()
+                row = conn.execute(DELETE_ACKED, (message_id,)).fetchone()
                 if row is not None:
                     removed.append(message_id)
                     self._count -= 1
@@ -225,21 +206,21 @@ class OutboxStore:
     def prune_aged(self, now: datetime) -> int:
         """Shed telemetry older than the age limit; returns how many were dropped."""
         cutoff = (now - timedelta(hours=self.limits.telemetry_max_age_h)).timestamp()
-        with self._lock, self._transacting("write to", durable=False):
-            sizes = self._conn.execute(SHED_AGED, (cutoff,)).fetchall()
-            self._count_shed(ShedReason.AGE, sizes)
+        with self._transacting("write to", durable=False) as conn:
+            sizes = conn.execute(SHED_AGED, (cutoff,)).fetchall()
+            self._count_shed(conn, ShedReason.AGE, sizes)
         return len(sizes)
 
     def depth(self) -> dict[OutboxLane, int]:
         """How many messages wait in each lane."""
         counts = dict.fromkeys(OutboxLane, 0)
-        for lane, count in self._read("SELECT lane, COUNT(*) FROM outbox GROUP BY lane", ()):
+        for lane, count in self._db.read("SELECT lane, COUNT(*) FROM outbox GROUP BY lane", ()):
             counts[OutboxLane(lane)] = count
         return counts
 
     def oldest_unsent_age(self, now: datetime) -> timedelta | None:
         """Age of the oldest message the cloud has not acknowledged yet (None if empty)."""
-        rows = self._read("SELECT MIN(created_at) FROM outbox", ())
+        rows = self._db.read("SELECT MIN(created_at) FROM outbox", ())
         oldest = rows[0][0] if rows else None
         if oldest is None:
             return None
@@ -254,25 +235,17 @@ class OutboxStore:
             "SELECT lane, COUNT(*), COALESCE(SUM(LENGTH(payload)), 0), MIN(created_at) "
             "FROM outbox GROUP BY lane"
         )
-        for lane, count, size, oldest in self._read(sql, ()):
+        for lane, count, size, oldest in self._db.read(sql, ()):
             stats[OutboxLane(lane)] = (count, size, oldest)
         return stats
 
     def counters(self) -> dict[str, int]:
         """Persistent counters: ``shed.<reason>`` and ``malformed.<source>``."""
-        return dict(self._read("SELECT name, value FROM counters", ()))
+        return dict(self._db.read("SELECT name, value FROM counters", ()))
 
     def malformed(self, limit: int = 20) -> list[MalformedPayload]:
         """The most recent malformed device payloads kept, newest first."""
-        rows = self._read(
-            "SELECT received_at, topic, payload, reason, source FROM malformed "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-        return [
-            MalformedPayload(datetime.fromtimestamp(r[0], UTC), r[1], bytes(r[2]), r[3], r[4])
-            for r in rows
-        ]
+        return recent_malformed(self._db, limit)
 
     def save_detector_state(self, name: str, snapshot: dict[str, object], now: datetime) -> None:
         """Keep a detector's snapshot in the same file, so a restart resumes it."""
@@ -280,7 +253,7 @@ class OutboxStore:
 
     def load_detector_state(self, name: str) -> dict[str, object] | None:
         """The snapshot saved last for ``name``, or None."""
-        rows = self._read("SELECT snapshot FROM detector_state WHERE name = ?", (name,))
+        rows = self._db.read("SELECT snapshot FROM detector_state WHERE name = ?", (name,))
         if not rows:
             return None
         try:
@@ -289,25 +262,13 @@ class OutboxStore:
             raise OutboxError(f"saved state of detector {name} is not JSON: {exc}") from exc
         return data if isinstance(data, dict) else None
 
-    def _keep_malformed(self, malformed: Sequence[MalformedPayload]) -> None:
-        self._conn.executemany(
-            INSERT_MALFORMED,
-            [
-                (m.received_at.timestamp(), m.source, m.topic, m.payload, m.reason)
-                for m in malformed
-            ],
-        )
-        self._conn.execute(TRIM_MALFORMED, (KEEP_MALFORMED_ROWS,))
-        for m in malformed:
-            self._conn.execute(UPSERT_COUNTER, (f"malformed.{m.source or 'unknown'}", 1))
-
-    def _shed_if_full(self) -> None:
+    def _shed_if_full(self, conn: sqlite3.Connection) -> None:
         limits = self.limits
         while self._count > limits.max_messages or self._bytes > limits.max_bytes:
             excess = max(self._count - limits.max_messages, 1)
             if self._bytes > limits.max_bytes:
                 excess = max(excess, 100)
-            sizes = self._conn.execute(SHED_OLDEST, (excess,)).fetchall()
+            sizes = conn.execute(SHED_OLDEST, (excess,)).fetchall()
             if not sizes:
                 logger.warning(
                     "the outbox holds %d messages (%d bytes), over its bounds, and all are "
@@ -316,14 +277,16 @@ class OutboxStore:
                     self._bytes,
                 )
                 return
-            self._count_shed(ShedReason.FULL, sizes)
+            self._count_shed(conn, ShedReason.FULL, sizes)
 
-    def _count_shed(self, reason: ShedReason, sizes: Sequence[tuple[int]]) -> None:
+    def _count_shed(
+        self, conn: sqlite3.Connection, reason: ShedReason, sizes: Sequence[tuple[int]]
+    ) -> None:
         if not sizes:
             return
         self._count -= len(sizes)
         self._bytes -= sum(size for (size,) in sizes)
-        self._conn.execute(UPSERT_COUNTER, (f"shed.{reason.value}", len(sizes)))
+        conn.execute(UPSERT_COUNTER, (f"shed.{reason.value}", len(sizes)))
         logger.warning(
             "outbox %s: dropped the %d oldest telemetry messages (alarms are kept); the cloud "
             "has been unreachable or slow for long",
@@ -331,61 +294,15 @@ class OutboxStore:
             len(sizes),
         )
 
-    def _transacting(self, what: str, *, durable: bool) -> _Transaction:
-        return _Transaction(self, what, durable)
+    def _transacting(
+        self, what: str, *, durable: bool
+    ) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        counts = (self._count, self._bytes)
 
-    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        with self._lock:
-            try:
-                return list(self._conn.execute(sql, params).fetchall())
-            except sqlite3.Error as exc:
-                raise OutboxError(f"cannot read the outbox {self.path}: {exc}") from exc
+        def restore() -> None:
+            self._count, self._bytes = counts
 
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` with the sync level chosen; rollback and ours on error."""
-
-    def __init__(self, store: OutboxStore, what: str, durable: bool) -> None:
-        self._store = store
-        self._what = what
-        self._durable = durable
-        self._counts = (store._count, store._bytes)
-
-    def __enter__(self) -> None:
-        store = self._store
-        try:
-            if store._sync_full != self._durable:
-                store._conn.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
-                store._sync_full = self._durable
-            store._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> None:
-        store = self._store
-        try:
-            if exc_type is None:
-                store._conn.execute("COMMIT")
-                return
-        except sqlite3.Error as commit_error:
-            self._rollback()
-            raise self._error(commit_error) from commit_error
-        self._rollback()
-        if isinstance(exc, sqlite3.Error):
-            raise self._error(exc) from exc
-
-    def _rollback(self) -> None:
-        store = self._store
-        store._count, store._bytes = self._counts
-        if store._conn.in_transaction:
-            store._conn.execute("ROLLBACK")
-
-    def _error(self, exc: sqlite3.Error) -> OutboxError:
-        return OutboxError(
-            f"cannot {self._what} the outbox {self._store.path}: {exc}; check free disk space"
-        )
+        return self._db.transaction(what, durable=durable, on_rollback=restore)
 
 
 def _outbox_row(envelope: Envelope, lane: OutboxLane) -> tuple[object, ...]:

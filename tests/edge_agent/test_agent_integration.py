@@ -63,7 +63,7 @@ class CloudSide:
                 self.status.append(envelope)
             self.changed.set()
 
-    async def wait_for(self, condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    async def wait_for(self, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
         async with asyncio.timeout(timeout_s):
             while not condition():
                 self.changed.clear()
@@ -134,7 +134,7 @@ def fires(side: CloudSide) -> list[Envelope]:
     ]
 
 
-async def poll(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+async def poll(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
     async with asyncio.timeout(timeout_s):
         while not condition():
             await asyncio.sleep(0.02)

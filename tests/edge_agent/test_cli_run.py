@@ -73,13 +73,13 @@ async def test_ctrl_c_stops_cleanly_and_says_offline(
     config = write_config(tmp_path, home_broker, cloud_broker)
     async with status_watch(cloud_broker) as states:
         with agent_process(config) as proc:
-            await poll(lambda: GatewayState.ONLINE in states)
+            await poll(lambda: GatewayState.ONLINE in states, timeout_s=45)  # a loaded machine
             proc.send_signal(signal.SIGINT)
             _, stderr = await asyncio.to_thread(proc.communicate, timeout=10)
             assert proc.returncode == 0, stderr.decode()
             assert b"Traceback" not in stderr
             assert b"stopped" in stderr
-        await poll(lambda: states[-1] is GatewayState.OFFLINE)
+        await poll(lambda: states[-1] is GatewayState.OFFLINE, timeout_s=30)
 
 
 async def test_a_killed_agent_is_announced_offline_by_its_will(
@@ -88,6 +88,6 @@ async def test_a_killed_agent_is_announced_offline_by_its_will(
     config = write_config(tmp_path, home_broker, cloud_broker)
     async with status_watch(cloud_broker) as states:
         with agent_process(config) as proc:
-            await poll(lambda: GatewayState.ONLINE in states)
+            await poll(lambda: GatewayState.ONLINE in states, timeout_s=45)  # a loaded machine
             proc.kill()
-        await poll(lambda: states[-1] is GatewayState.OFFLINE)
+        await poll(lambda: states[-1] is GatewayState.OFFLINE, timeout_s=30)

@@ -190,7 +190,7 @@ async def test_sigkill_mid_backlog_loses_no_alarm_and_keeps_lane_order(
     async with acking_cloud(cloud_broker) as cloud:
         cloud.acking = False  # the cloud receives but does not confirm yet: a backlog builds
         with edge_run(config) as first:
-            await until(lambda: GatewayState.ONLINE in cloud.states)
+            await until(lambda: GatewayState.ONLINE in cloud.states, timeout_s=60)
             await make_backlog(home_broker, outbox)
             expected = alarm_ids(outbox)
             assert len(expected) == 2 * TOGGLES
@@ -218,7 +218,7 @@ async def test_cloud_broker_down_for_a_while_sheds_telemetry_and_keeps_every_ala
     outbox = tmp_path / "outbox.db"
     async with acking_cloud(cloud_broker) as cloud:
         with edge_run(config) as agent:
-            await until(lambda: GatewayState.ONLINE in cloud.states)
+            await until(lambda: GatewayState.ONLINE in cloud.states, timeout_s=60)
             cloud_broker.stop()
             await make_backlog(home_broker, outbox)
             expected = alarm_ids(outbox)

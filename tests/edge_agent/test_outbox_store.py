@@ -12,8 +12,9 @@ from contracts import Envelope, EventBody, EventType, Evidence, SmokeReading, ne
 from contracts.envelope import decode_envelope
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError
+from edge_agent.outbox.kept import KEEP_MALFORMED_ROWS
 from edge_agent.outbox.limits import OutboxLimits
-from edge_agent.outbox.store import KEEP_MALFORMED_ROWS, OutboxLane, OutboxStore
+from edge_agent.outbox.store import OutboxLane, OutboxStore
 from edge_agent.readers.base import MalformedPayload
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -100,7 +101,7 @@ def test_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_wal_and_full_sync(store: OutboxStore) -> None:
-    conn = store._conn
+    conn = store._db.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
@@ -121,8 +122,8 @@ def test_events_and_detector_state_land_together(store: OutboxStore) -> None:
 
 def test_a_failed_write_keeps_neither_events_nor_state(store: OutboxStore) -> None:
     store.save_detector_state("fire", {"smoke": False}, T0)
-    store._conn.execute("DROP TABLE detector_state")  # the state write will fail mid-transaction
-    store._conn.execute(
+    store._db.conn.execute("DROP TABLE detector_state")  # the state write will fail mid-transaction
+    store._db.conn.execute(
         "CREATE TABLE detector_state (name TEXT PRIMARY KEY, snapshot TEXT NOT NULL "
         "CHECK (snapshot NOT LIKE '%true%'), updated_at REAL)"
     )
@@ -243,7 +244,7 @@ def test_malformed_payloads_are_kept_bounded_and_counted(store: OutboxStore) -> 
 
 def test_alarms_commit_with_full_sync_and_telemetry_with_normal(store: OutboxStore) -> None:
     def sync() -> int:
-        return int(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+        return int(store._db.conn.execute("PRAGMA synchronous").fetchone()[0])
 
     store.put(envelope(T0), OutboxLane.TELEMETRY)
     assert sync() == 1  # NORMAL
