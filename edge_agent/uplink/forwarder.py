@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 AGENT_VERSION = "0.1.0"
 KEEP_BAD_ACKS = 20
 GOODBYE_TIMEOUT_S = 2.0
+ACK_BATCH = 500
+"""At most this many ack messages that queued up are applied in one transaction."""
 
 
 class CloudForwarder:
@@ -191,23 +193,30 @@ class CloudForwarder:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
 
     async def _receive_acks(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            if not message.topic.matches(self._ack_topic):
-                continue
-            payload = message.payload
-            if not isinstance(payload, bytes | bytearray):
-                payload = str(payload).encode()
-            await self._apply_ack(bytes(payload))
+        messages = client.messages
+        async for first in messages:
+            batch = [first]
+            while len(messages) and len(batch) < ACK_BATCH:  # what has queued up meanwhile
+                batch.append(await anext(messages))
+            acked: list[str] = []
+            for message in batch:
+                if message.topic.matches(self._ack_topic):
+                    payload = message.payload
+                    if not isinstance(payload, bytes | bytearray):
+                        payload = str(payload).encode()
+                    acked += self._acked_ids(bytes(payload))
+            if acked:
+                await self._apply_acks(acked)
 
-    async def _apply_ack(self, payload: bytes) -> None:
+    def _acked_ids(self, payload: bytes) -> list[str]:
         try:
             ack = decode_ack(payload)
         except PayloadValidationError as exc:
             self._bad_ack(payload, str(exc))
-            return
+            return []
         if (ack.org_id, ack.gateway_id) != (self._settings.org_id, self._settings.gateway_id):
             self._bad_ack(payload, f"addressed to {ack.org_id}/{ack.gateway_id}, not to us")
-            return
+            return []
         for message_id, status in ack.body.acked:
             if status is AckStatus.QUARANTINED:
                 logger.warning(
@@ -215,9 +224,11 @@ class CloudForwarder:
                     "(resending would not help): check the agent and contracts versions",
                     message_id,
                 )
-        removed = await asyncio.to_thread(
-            self._store.ack_ids, [message_id for message_id, _ in ack.body.acked]
-        )
+        return [message_id for message_id, _ in ack.body.acked]
+
+    async def _apply_acks(self, message_ids: list[str]) -> None:
+        """Delete acked messages in one transaction (acks that queued up are applied together)."""
+        removed = await asyncio.to_thread(self._store.ack_ids, message_ids)
         for message_id in removed:
             if self._on_acked:
                 self._on_acked(message_id)

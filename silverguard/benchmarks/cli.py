@@ -13,6 +13,7 @@ from rich.console import Console
 from contracts.devices.mattress_serial import MattressMode
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
 from silverguard.benchmarks.edge import run_edge_bench
+from silverguard.benchmarks.edge_backlog import run_backlog_bench
 from silverguard.benchmarks.serial import run_serial_bench
 
 app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
@@ -84,6 +85,9 @@ def edge(
         MattressMode, typer.Option(help="raw: 100 Hz BCG; vitals: the firmware's 1 Hz.")
     ] = MattressMode.RAW,
     beds: Annotated[int, typer.Option(min=1, help="Beds in the raw-BCG batch.")] = 2000,
+    backlog: Annotated[
+        int, typer.Option(min=0, help="Backlog (telemetry messages) to drain; 0: skip.")
+    ] = 10_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """One home's agent at real sensor rates (CPU %, RSS) and raw-BCG beds per core."""
@@ -91,6 +95,10 @@ def edge(
     result = asyncio.run(
         run_edge_bench(duration_s=duration, warmup_s=warmup, mattress=mattress, beds=beds)
     )
+    if backlog:
+        result["backlog"] = asyncio.run(
+            run_backlog_bench(telemetry=backlog, alarms=max(1, backlog // 100))
+        )
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -98,3 +106,5 @@ def edge(
     console = Console()
     console.print(f"one home's agent: {agent}")
     console.print(f"raw BCG: {raw}")
+    if backlog:
+        console.print(f"backlog drain: {result['backlog']}")

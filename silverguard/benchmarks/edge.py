@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +92,15 @@ async def run_edge_bench(
     with tempfile.TemporaryDirectory(prefix="sg-bench-edge-") as tmp:
         workdir = Path(tmp)
         link = workdir / "ttyMATTRESS"
-        config = _write_config(workdir, home_port, cloud_port, link, mattress)
-        cloud = _AckingCloud(cloud_port)
+        config = write_home_config(workdir, home_port, cloud_port, link, mattress)
+        cloud = AckingCloud(cloud_port)
         async with (
             EmbeddedBroker(home_port, "home"),
             EmbeddedBroker(cloud_port, "cloud"),
         ):
             with MattressFirmwareSim(mattress, link=link) as sim:
                 devices = _background(cloud.run(), sim.run(), _home_devices(home_port))
-                async with devices, _agent(config) as pid:
+                async with devices, agent_process(config) as pid:
                     async with asyncio.timeout(60):
                         await cloud.online.wait()
                     await asyncio.sleep(warmup_s)
@@ -132,9 +133,10 @@ async def run_edge_bench(
     }
 
 
-def _write_config(
-    workdir: Path, home_port: int, cloud_port: int, link: Path, mode: MattressMode
+def write_home_config(
+    workdir: Path, home_port: int, cloud_port: int, link: Path | None, mode: MattressMode
 ) -> Path:
+    """The bench home's agent config (no mattress if ``link`` is None)."""
     settings = EdgeSettings(
         org_id=ORG,
         gateway_id=GATEWAY,
@@ -144,7 +146,11 @@ def _write_config(
         cloud_broker=MqttEndpoint(port=cloud_port, protocol=MqttProtocol.V311),
         zigbee2mqtt={"smoke_sensors": {"smoke_kitchen": "smoke-bench"}},
         wristbands={"bands": {BAND: "band-bench"}},
-        mattress=MattressSettings(port=str(link), device_id="mattress-bench", mode=mode),
+        mattress=(
+            MattressSettings(port=str(link), device_id="mattress-bench", mode=mode)
+            if link is not None
+            else None
+        ),
         outbox_path=workdir / "outbox.db",
     )
     path = workdir / "edge.yaml"
@@ -153,7 +159,8 @@ def _write_config(
 
 
 @contextlib.asynccontextmanager
-async def _agent(config: Path) -> AsyncIterator[int]:
+async def agent_process(config: Path) -> AsyncIterator[int]:
+    """``python -m edge_agent run --config`` as a child; yields its pid."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -210,42 +217,56 @@ async def _home_devices(port: int) -> None:
         await asyncio.sleep(0.5)
 
 
-class _AckingCloud:
+class AckingCloud:
     """Acks every event and reading of the bench gateway, as cloud_ingest does."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.online = asyncio.Event()
         self.acked = 0
+        self.kinds: list[str] = []
+        """The topic kind (event, reading) of each message acked, in arrival order."""
 
     async def run(self) -> None:
+        """Subscribe and ack until cancelled (reconnecting)."""
         while True:
             with contextlib.suppress(aiomqtt.MqttError):
                 async with aiomqtt.Client("127.0.0.1", self.port) as client:
                     for kind in (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS):
                         await client.subscribe(build_topic(ORG, GATEWAY, kind), qos=1)
-                    async for message in client.messages:
-                        await self._handle(client, message)
+                    messages = client.messages
+                    async for first in messages:
+                        batch = [first]
+                        while len(messages) and len(batch) < 500:
+                            batch.append(await anext(messages))
+                        await self._handle(client, batch)
             await asyncio.sleep(0.5)
 
-    async def _handle(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
-        if not isinstance(message.payload, bytes):
+    async def _handle(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
+        """Ack a batch in one message, as cloud_ingest does."""
+        acked: list[tuple[str, AckStatus]] = []
+        for message in batch:
+            if not isinstance(message.payload, bytes):
+                continue
+            envelope = decode_envelope(message.payload)
+            if isinstance(envelope.body, GatewayStatusBody):
+                if envelope.body.state is GatewayState.ONLINE:
+                    self.online.set()
+                continue
+            acked.append((envelope.message_id, AckStatus.STORED))
+            self.kinds.append(message.topic.value.rsplit("/", 1)[1])
+        if not acked:
             return
-        envelope = decode_envelope(message.payload)
-        if isinstance(envelope.body, GatewayStatusBody):
-            if envelope.body.state is GatewayState.ONLINE:
-                self.online.set()
-            return
-        now = envelope.gateway_time
+        now = datetime.now(UTC)
         ack = AckMessage(
             message_id=new_message_id(now),
             org_id=ORG,
             gateway_id=GATEWAY,
             cloud_time=now,
-            body=AckBody(acked=[(envelope.message_id, AckStatus.STORED)]),
+            body=AckBody(acked=acked),
         )
         await client.publish(build_topic(ORG, GATEWAY, TopicKind.ACK), encode_envelope(ack), qos=1)
-        self.acked += 1
+        self.acked += len(acked)
 
 
 def _cpu_s(pid: int) -> float:
