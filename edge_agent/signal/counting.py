@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-__all__ = ["count_beats", "count_breaths"]
+__all__ = ["count_beats", "count_breaths", "valid_percentiles"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -34,24 +34,57 @@ def count_breaths(
     """
     out = np.full(resp.shape[0], np.nan)
     distance = max(round(1.5 * rate_hz), 1)
-    for i in np.flatnonzero(which):
+    rows = np.flatnonzero(which & (valid.sum(axis=-1) >= 0.5 * valid.shape[-1]))
+    if rows.size == 0:
+        return out
+    lo, hi = valid_percentiles(resp[rows], valid[rows], (5.0, 95.0))
+    moved = _moves_before(valid[rows])
+    for k, i in enumerate(rows):
         ok = valid[i]
-        if ok.sum() < 0.5 * ok.size:
-            continue
-        lo, hi = np.percentile(resp[i][ok], [5, 95])
-        peaks, _ = signal.find_peaks(resp[i], distance=distance, prominence=0.3 * (hi - lo))
+        peaks, _ = signal.find_peaks(resp[i], distance=distance, prominence=0.3 * (hi[k] - lo[k]))
         peaks = peaks[ok[peaks]]
         if peaks.size < 3:
             continue
-        intervals = _clean_intervals(peaks, ok)
+        intervals = _clean_intervals(peaks, moved[k])
         if intervals.size >= 2:
             out[i] = 60.0 * rate_hz / float(intervals.mean())
     return out
 
 
-def _clean_intervals(peaks: NDArray[np.intp], ok: BoolArray) -> NDArray[np.intp]:
+def valid_percentiles(
+    x: FloatArray, valid: BoolArray, qs: tuple[float, ...]
+) -> tuple[FloatArray, ...]:
+    """Per row, the ``qs`` percentiles (linear, like ``np.percentile``) of the valid samples.
+
+    >>> x = np.array([[1.0, 2.0, 3.0, 100.0], [4.0, 3.0, 2.0, 1.0]])
+    >>> ok = np.array([[True, True, True, False], [True, True, True, True]])
+    >>> [p.tolist() for p in valid_percentiles(x, ok, (0.0, 50.0, 100.0))]
+    [[1.0, 1.0], [2.0, 2.5], [3.0, 4.0]]
+    """
+    ordered = np.sort(np.where(valid, x, np.inf), axis=-1)
+    top = np.maximum(valid.sum(axis=-1) - 1, 0).astype(np.float64)
+    rows = np.arange(x.shape[0])
+    out = []
+    for q in qs:
+        pos = q / 100.0 * top
+        below = np.floor(pos).astype(np.intp)
+        above = np.minimum(below + 1, top.astype(np.intp))
+        frac = pos - below
+        a, b = ordered[rows, below], ordered[rows, above]
+        out.append(a + (b - a) * frac if q < 100.0 else a)
+    return tuple(out)
+
+
+def _moves_before(valid: BoolArray) -> NDArray[np.intp]:
+    """Per row, how many masked samples precede each index (one extra column at the end)."""
+    counts: NDArray[np.intp] = np.concatenate(
+        [np.zeros((valid.shape[0], 1), dtype=np.intp), np.cumsum(~valid, axis=-1)], axis=-1
+    )
+    return counts
+
+
+def _clean_intervals(peaks: NDArray[np.intp], moved: NDArray[np.intp]) -> NDArray[np.intp]:
     """Intervals between consecutive peaks with no masked (movement) sample between them."""
-    moved = np.concatenate([[0], np.cumsum(~ok)])
     clean = moved[peaks[1:]] == moved[peaks[:-1]]
     intervals: NDArray[np.intp] = np.diff(peaks)[clean]
     return intervals
@@ -96,7 +129,7 @@ def count_beats(
         ratio = float(np.median(prominence)) / max(mad, 1e-12)
         heights = e[peaks]
         spread = float(heights.std() / max(abs(float(heights.mean())), 1e-12))
-        intervals = _clean_intervals(peaks, ok)
+        intervals = _clean_intervals(peaks, _moves_before(ok[None, :])[0])
         if ratio < 6.0 or spread >= 0.4 or intervals.size < 10:
             continue
         rates[i] = 60.0 * rate_hz / float(intervals.mean())

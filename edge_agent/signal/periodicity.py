@@ -45,10 +45,14 @@ def masked_autocorr(x: FloatArray, valid: BoolArray, max_lag: int) -> FloatArray
     centred = (x - (x * w).sum(axis=-1, keepdims=True) / count) * w
     nfft = 1 << int(np.ceil(np.log2(n + max_lag + 1)))
     spec = np.fft.rfft(centred, nfft, axis=-1)
-    mspec = np.fft.rfft(w, nfft, axis=-1)
     num = np.fft.irfft(spec * spec.conj(), nfft, axis=-1)[..., : max_lag + 1]
-    pairs = np.fft.irfft(mspec * mspec.conj(), nfft, axis=-1)[..., : max_lag + 1]
-    pairs = np.rint(pairs)
+    pairs = np.broadcast_to(n - np.arange(max_lag + 1, dtype=np.float64), num.shape).copy()
+    masked = ~valid.all(axis=-1)
+    if masked.any():  # pairs of valid samples at each lag, only where something is masked
+        mspec = np.fft.rfft(w[masked], nfft, axis=-1)
+        pairs[masked] = np.rint(
+            np.fft.irfft(mspec * mspec.conj(), nfft, axis=-1)[..., : max_lag + 1]
+        )
     reliable = pairs >= n / 3.0
     r = np.where(reliable, num / np.maximum(pairs, 1.0), 0.0)
     zero = r[..., :1]
