@@ -29,8 +29,9 @@ from edge_agent.agent import EdgeStage, run_agent
 from edge_agent.config import EdgeSettings
 from edge_agent.outbox.store import OutboxStore
 from firmware_sim.scenarios import KITCHEN_FIRE, play_scenario
+from firmware_sim.wristband import WristbandSim
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
-from tests.edge_agent.conftest import edge_settings
+from tests.edge_agent.conftest import BAND_ID, edge_settings
 from tests.servers import MosquittoInstance
 
 pytestmark = pytest.mark.integration
@@ -230,3 +231,30 @@ async def test_detector_state_survives_a_restart(
             await SmokeSensorSim("smoke_kitchen").publish_state(client, {"smoke": True})
         await poll(lambda: EdgeStage.QUEUED in {s for s, _ in stages})
     assert [s for s, _ in stages if s is not EdgeStage.FORWARDED] == [EdgeStage.QUEUED]
+
+
+async def test_detector_state_is_checkpointed_without_events_too(
+    tmp_path: Path, home_broker: MosquittoInstance, cloud_broker: MosquittoInstance
+) -> None:
+    settings = edge_settings(tmp_path, home_broker, cloud_broker, checkpoint_s=0.1)
+    stages: list[tuple[EdgeStage, str]] = []
+    band = WristbandSim(BAND_ID)
+
+    def saved(name: str) -> dict[str, object] | None:
+        store = OutboxStore(settings.outbox_path)
+        try:
+            return store.load_detector_state(name)
+        finally:
+            store.close()
+
+    async with (
+        running_agent(settings, stages),
+        aiomqtt.Client(home_broker.host, home_broker.port) as client,
+    ):
+        await band.publish(client, band.status_topic, band.status_payload(hr=61))
+        await poll(lambda: saved("edge.wristband_health/v1") is not None)
+        first = saved("edge.wristband_health/v1")
+        await asyncio.sleep(0.3)
+        await band.publish(client, band.status_topic, band.status_payload(battery=40))
+        await poll(lambda: saved("edge.wristband_health/v1") != first)
+    assert EdgeStage.EVENT_DETECTED not in {s for s, _ in stages}  # nothing raised, yet saved

@@ -152,3 +152,27 @@ async def test_record_stops_after_its_duration(
     settings = edge_settings(tmp_path, home_broker, home_broker)
     with (tmp_path / "t.jsonl").open("w") as handle:
         assert await record_trace(settings, TraceWriter(handle), duration_s=0.5) == 0
+
+
+@pytest.mark.integration
+def test_edge_record_command_writes_for_its_duration(
+    tmp_path: Path, home_broker: MosquittoInstance
+) -> None:
+    config = write_config(tmp_path, home_broker, home_broker)
+    out = tmp_path / "trace.jsonl"
+    result = CliRunner().invoke(
+        app, ["record", "--config", str(config), "--out", str(out), "--duration", "0.5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "recorded 0 readings" in result.stderr
+    assert out.exists()
+
+
+def test_edge_record_to_an_unwritable_place_is_a_clear_error(tmp_path: Path, config: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(
+        app, ["record", "--config", str(config), "--out", str(blocker / "t.jsonl")]
+    )
+    assert result.exit_code == 1
+    assert "cannot write the trace" in result.stderr
