@@ -71,7 +71,7 @@ def check_config(config: Path = _CONFIG) -> None:
         ("home broker", settings.home_broker),
         ("cloud broker", settings.cloud_broker),
     ):
-        tls = ", TLS" if ep.tls else ""
+        tls = (", TLS, client certificate" if ep.cert_file else ", TLS") if ep.tls else ""
         console.print(f"  {role}: {ep.host}:{ep.port} (MQTT {ep.protocol.value}{tls})")
     sensors = ", ".join(f"{name} → {dev}" for name, dev in z2m.smoke_sensors.items()) or "none"
     console.print(f"  smoke sensors on {z2m.base_topic}/: {sensors}")
@@ -88,6 +88,13 @@ def check_config(config: Path = _CONFIG) -> None:
     console.print(
         f"  outbox {settings.outbox_path}, ack timeout {settings.ack_timeout_s:g} s, "
         f"batch {settings.forward_batch}"
+    )
+    limits = settings.outbox_limits
+    console.print(
+        f"  outbox bounds: {limits.max_messages} messages, {limits.max_bytes / 2**20:g} MB, "
+        f"telemetry ≤ {limits.telemetry_max_age_h:g} h (alarms are never shed); heartbeat every "
+        f"{settings.heartbeat_s:g} s, detectors checkpointed at least every "
+        f"{settings.checkpoint_s:g} s"
     )
 
 
