@@ -23,6 +23,7 @@ commissioning, :func:`identify_mattress` asks the device at a port who it is, on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -195,7 +196,7 @@ class SerialMattressReader:
                 self._log_outage(str(exc))
             finally:
                 self.connected.clear()
-                port.close()
+                _close_quietly(port)
                 self._decoder.flush()
                 self._decoder.reset_sequence()
             await asyncio.sleep(backoff.next_delay_s())
@@ -226,7 +227,7 @@ class SerialMattressReader:
                 task.cancel()
             await asyncio.gather(reading, answered, return_exceptions=True)
             self.connected.clear()
-            port.close()
+            _close_quietly(port)
 
     async def _drain(self, port: serial.Serial) -> None:
         async for _ in self._read_port(port):
@@ -356,6 +357,12 @@ class SerialMattressReader:
             reason,
             self.settings.reconnect_max_s,
         )
+
+
+def _close_quietly(port: serial.Serial) -> None:
+    """Close a port that may already be gone (the error would say nothing new)."""
+    with contextlib.suppress(serial.SerialException, OSError):
+        port.close()
 
 
 async def identify_mattress(
