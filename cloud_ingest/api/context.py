@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud_ingest.api.series import SeriesReader
 from cloud_ingest.api.settings import ApiSettings
 from cloud_ingest.auth.secrets import SecretHasher
+from cloud_ingest.auth.throttle import LoginThrottle
 from cloud_ingest.store.engine import make_engine
 from cloud_ingest.store.store import IngestStore
 from contracts.clock import Clock, SystemClock
@@ -33,6 +34,7 @@ class ApiContext:
     sessions: sessionmaker[Session] = field(init=False)
     store: IngestStore = field(init=False)
     series: SeriesReader | None = field(init=False)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,22 @@ def team_ids_of(db: Session, user: User) -> list[str]:
 def login(
     *, form: Annotated[OAuth2PasswordRequestForm, Depends()], context: Ctx, db: Db, request: Request
 ) -> TokenOut:
-    """Exchange a username and password for a short-lived bearer token."""
+    """Exchange a username and password for a short-lived bearer token.
+
+    After 5 failed attempts for one username within 15 minutes, it is locked for the rest of
+    that window (429), so passwords cannot be guessed at speed.
+    """
+    now = context.clock.now()
+    throttle = context.login_throttle
+    locked = throttle.locked_for(form.username, now)
+    if locked is not None:
+        minutes = max(1, math.ceil(locked.total_seconds() / 60))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed logins for this username: wait {minutes} min and try again, or "
+            "ask your organisation's admin to reset the password",
+            headers={"Retry-After": str(int(locked.total_seconds()) + 1)},
+        )
     user = db.scalar(select(User).where(User.username == form.username))
     if user is None:
         context.hasher.burn(form.password)
@@ -49,11 +65,12 @@ def login(
         or not context.hasher.verify(user.password_hash, form.password)
     ):
         log.info("failed login from %s", client_addr(request))
+        throttle.failed(form.username, now)
         raise unauthorized(
             "wrong username or password (or the account is disabled): try again, or ask your "
             "organisation's admin to reset it"
         )
-    now = context.clock.now()
+    throttle.succeeded(form.username)
     ttl = context.settings.token_ttl_s
     claims = AccessClaims(
         sub=user.id,

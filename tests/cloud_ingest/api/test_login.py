@@ -72,3 +72,20 @@ async def test_a_token_signed_with_another_secret_is_refused(api: Api) -> None:
     response = await api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
     assert "log in again" in response.json()["detail"]
+
+
+async def test_password_guessing_is_slowed_down_per_username(api: Api) -> None:
+    for _ in range(5):
+        response = await api.client.post(
+            "/api/v1/auth/token", data={"username": "wang.fang", "password": "guess"}
+        )
+        assert response.status_code == 401
+    locked = await api.client.post(
+        "/api/v1/auth/token", data={"username": "wang.fang", "password": "staff-pass-不错-123"}
+    )
+    assert locked.status_code == 429
+    assert "wait 15 min" in locked.json()["detail"]
+    assert int(locked.headers["retry-after"]) == 901
+    assert (await api.login("zhao.lei"))["Authorization"]  # other names are not affected
+    api.clock.advance(timedelta(minutes=15))
+    assert (await api.login("wang.fang"))["Authorization"]
