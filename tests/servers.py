@@ -197,8 +197,13 @@ def victoria_metrics(workdir: Path) -> Iterator[VictoriaMetricsInstance]:
 
 
 @contextlib.contextmanager
-def throwaway_postgres_database() -> Iterator[str]:
-    """Create an empty PostgreSQL database, yield its SQLAlchemy URL, then drop it."""
+def throwaway_postgres_database(template_url: str | None = None) -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its SQLAlchemy URL, then drop it.
+
+    With ``template_url`` (another throwaway database's URL, with no open connections) the new
+    database starts as a copy of it: a migrated and seeded template is copied far faster than
+    it is built again.
+    """
     admin_url = os.environ.get(PG_ADMIN_URL_ENV, PG_ADMIN_URL_DEFAULT)
     name = f"sg_test_{secrets.token_hex(6)}"
     try:
@@ -208,8 +213,12 @@ def throwaway_postgres_database() -> Iterator[str]:
             f"PostgreSQL is not reachable at {admin_url}: {exc}. Run ./scripts/test (it installs "
             f"and starts PostgreSQL) or set {PG_ADMIN_URL_ENV}."
         ) from exc
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template_url is not None:
+        template = sql.Identifier(template_url.rsplit("/", 1)[1])
+        create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), template)
     with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(create)
     base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
     try:
         yield f"{base}/{name}"

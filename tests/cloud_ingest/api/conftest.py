@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ from tests.cloud_ingest.api.support import (
     Api,
 )
 from tests.cloud_ingest.support import NOW
+from tests.servers import throwaway_postgres_database
 
 EXAMPLE_SEED = Path(__file__).parents[3] / "deploy" / "examples" / "seed.yaml"
 
@@ -52,11 +53,21 @@ def seed_database(url: str, clock: FakeClock, hasher: SecretHasher) -> None:
     apply_seed(SeedFile.model_validate(OTHER_ORG_SEED), url, clock=clock, hasher=hasher)
 
 
+@pytest.fixture(scope="session")
+def seeded_pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated and seeded once, copied for each test."""
+    with throwaway_postgres_database() as url, pytest.MonkeyPatch.context() as env:
+        for name, value in SEED_ENV.items():
+            env.setenv(name, value)
+        seed_database(url, FakeClock(NOW), SecretHasher.fast_for_tests())
+        yield url
+
+
 @pytest.fixture
-def seeded_pg(postgres_url: str, seed_env: None, api_clock: FakeClock, hasher: SecretHasher) -> str:
-    """A PostgreSQL database with both organisations loaded."""
-    seed_database(postgres_url, api_clock, hasher)
-    return postgres_url
+def seeded_pg(seeded_pg_template: str, seed_env: None) -> Iterator[str]:
+    """A PostgreSQL database of this test's own with both organisations loaded."""
+    with throwaway_postgres_database(template_url=seeded_pg_template) as url:
+        yield url
 
 
 @pytest.fixture
