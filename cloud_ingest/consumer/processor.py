@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -106,9 +106,10 @@ class MessageProcessor:
         """
         items: list[_Item] = []
         rejected: list[tuple[Received, Rejected]] = []
+        received_by_kind: Counter[str] = Counter()
         for received in batch:
             checked = check_message(received.topic, received.payload)
-            self.metrics.received.labels(kind=_kind(checked)).inc()
+            received_by_kind[_kind(checked)] += 1
             if isinstance(checked, Accepted):
                 points = points_of(checked.envelope) if self.telemetry else []
                 items.append(_Item(received, checked, points))
@@ -118,6 +119,8 @@ class MessageProcessor:
         outcomes = self._store(items, rejected, buffered)
         position = {id(received): i for i, received in enumerate(batch)}
         outcomes.sort(key=lambda outcome: position[id(outcome[0])])  # acks in arrival order
+        for kind, count in received_by_kind.items():  # one labels() per kind, not per message
+            self.metrics.received.labels(kind=kind).inc(count)
         return self._acks(outcomes)
 
     def _send_points(self, items: list[_Item]) -> tuple[list[_Item], bool]:
@@ -220,16 +223,18 @@ class MessageProcessor:
     def _acks(self, outcomes: list[_Outcome]) -> list[OutgoingAck]:
         by_gateway: dict[tuple[str, str], list[tuple[str, AckStatus]]] = defaultdict(list)
         received_at: dict[tuple[str, str], list[float]] = defaultdict(list)
+        stored_by_kind: Counter[tuple[str, str]] = Counter()
         for received, sender, message_id, status in outcomes:
             if status is not AckStatus.QUARANTINED:
                 self.counters.count(status)
-                kind = sender.kind.value if sender else "other"
-                self.metrics.stored.labels(kind=kind, status=status.value).inc()
+                stored_by_kind[(sender.kind.value if sender else "other", status.value)] += 1
             if sender is None or message_id is None:
                 continue
             key = (sender.org_id, sender.gateway_id)
             by_gateway[key].append((message_id, status))
             received_at[key].append(received.at_s)
+        for (kind, status_name), count in stored_by_kind.items():
+            self.metrics.stored.labels(kind=kind, status=status_name).inc(count)
         now = self.clock.now()
         acks = []
         for (org_id, gateway_id), acked in by_gateway.items():
