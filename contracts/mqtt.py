@@ -53,8 +53,12 @@ def mqtt_client(
     identifier: str,
     persistent_session: bool = False,
     will: aiomqtt.Will | None = None,
+    max_inflight_messages: int | None = None,
 ) -> aiomqtt.Client:
     """A client for ``endpoint``; with ``persistent_session`` the broker keeps our session.
+
+    ``max_inflight_messages`` raises paho's limit (20) of our QoS 1 publishes awaiting their
+    PUBACK, for a client that publishes many at once (the ingest's acks).
 
     Raises:
         ConfigError: the endpoint names a password variable that is not set.
@@ -86,6 +90,7 @@ def mqtt_client(
             keepalive=endpoint.keepalive_s,
             will=will,
             tls_params=tls_params,
+            max_inflight_messages=max_inflight_messages,
         )
     return aiomqtt.Client(
         endpoint.host,
@@ -98,4 +103,5 @@ def mqtt_client(
         keepalive=endpoint.keepalive_s,
         will=will,
         tls_params=tls_params,
+        max_inflight_messages=max_inflight_messages,
     )

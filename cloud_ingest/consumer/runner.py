@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SUBSCRIBED_KINDS = (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS)
+ACKS_IN_FLIGHT = 1000
+"""Acks published (QoS 1) and awaiting the broker's PUBACK at once, at most."""
 
 
 @dataclass
@@ -212,7 +214,14 @@ class _DatabaseHealth:
 
 def _client(settings: IngestSettings, identifier: str) -> aiomqtt.Client:
     # not persistent: a restarted worker need not get old messages; gateways resend unacked ones
-    return mqtt_client(settings.broker, identifier=identifier, persistent_session=False)
+    client = mqtt_client(
+        settings.broker,
+        identifier=identifier,
+        persistent_session=False,
+        max_inflight_messages=ACKS_IN_FLIGHT,
+    )
+    client.pending_calls_threshold = ACKS_IN_FLIGHT  # a batch acks many gateways at once
+    return client
 
 
 async def _subscribe(client: aiomqtt.Client, settings: IngestSettings) -> None:

@@ -14,6 +14,7 @@ from contracts.devices.mattress_serial import MattressMode
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
 from silverguard.benchmarks.edge import run_edge_bench
 from silverguard.benchmarks.edge_backlog import run_backlog_bench
+from silverguard.benchmarks.ingest import IngestBenchOptions, run_ingest_bench
 from silverguard.benchmarks.serial import run_serial_bench
 
 app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
@@ -108,3 +109,55 @@ def edge(
     console.print(f"raw BCG: {raw}")
     if backlog:
         console.print(f"backlog drain: {result['backlog']}")
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        counts = ()
+    if not counts or min(counts) < 1:
+        raise typer.BadParameter("give worker counts like 1,2")
+    return counts
+
+
+@app.command("ingest")
+def ingest(
+    *,
+    workers: Annotated[str, typer.Option(help="Worker counts to measure, e.g. 1,2.")] = "1,2",
+    messages: Annotated[int, typer.Option(min=100, help="Messages per phase.")] = 20_000,
+    gateways: Annotated[int, typer.Option(min=1, help="Gateways in the fleet.")] = 50,
+    batch_max: Annotated[int, typer.Option(min=1, help="The workers' batch_max.")] = 500,
+    pg_admin_url: Annotated[
+        str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Cloud ingest: stored-and-acked messages/s per worker vs a raw paho subscriber."""
+    options = IngestBenchOptions(
+        workers=_counts(workers),
+        messages=messages,
+        gateways=gateways,
+        batch_max=batch_max,
+        pg_admin_url=pg_admin_url,
+    )
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        result = run_ingest_bench(options)
+    except RuntimeError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console = Console()
+    raw = result["raw_paho_subscriber"]
+    console.print(f"raw paho subscriber: {raw['delivered_per_s']} msg/s")
+    for phase in result["ingest"]:
+        console.print(
+            f"{phase['workers']} worker(s): {phase['stored_acked_per_s']} stored+acked msg/s "
+            f"({phase['per_worker_per_s']} per worker; fleet published "
+            f"{phase['publisher_per_s']} msg/s)"
+        )
+    if "scaling_1_to_2" in result:
+        console.print(f"1 → 2 workers: ×{result['scaling_1_to_2']}")
