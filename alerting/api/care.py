@@ -24,6 +24,7 @@ from alerting.store.push import (
     delete_push_subscription,
     save_push_subscription,
 )
+from contracts.auth import Role
 from contracts.clock import Clock
 
 Auth = Annotated[str | None, Header(alias="Authorization")]
@@ -88,15 +89,18 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
         if caller.role not in TEAM_ROLES:
             raise HTTPException(403, "only team leads, operators and admins can do this")
 
+    def queue(caller: Caller) -> list[dict[str, Any]]:
+        teams = caller.team_ids if caller.role in TEAM_ROLES else ()
+        whole_org = caller.org_id if caller.role in (Role.OPERATOR, Role.ADMIN) else None
+        return my_incidents(engine, caller.person_id, clock.now(), team_ids=teams, org_id=whole_org)
+
     @router.get("/me/incidents")
     def me(authorization: Auth = None) -> dict[str, Any]:
         caller = resolver.login_only(authorization)
-        teams = caller.team_ids if caller.role in TEAM_ROLES else ()
-        now = clock.now()
         return {
             "person_id": caller.person_id,
-            "at": now.isoformat(),
-            "incidents": my_incidents(engine, caller.person_id, now, team_ids=teams),
+            "at": clock.now().isoformat(),
+            "incidents": queue(caller),
         }
 
     @router.get("/me/stream")
@@ -107,13 +111,10 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
     ) -> StreamingResponse:
         header = authorization or (f"Bearer {access_token}" if access_token else None)
         caller = resolver.login_only(header)
-        teams = caller.team_ids if caller.role in TEAM_ROLES else ()
-
-        def snapshot() -> list[dict[str, Any]]:
-            return my_incidents(engine, caller.person_id, clock.now(), team_ids=teams)
-
         return StreamingResponse(
-            incident_stream(request, snapshot, interval_s=max(0.2, settings.poll_interval_s)),
+            incident_stream(
+                request, lambda: queue(caller), interval_s=max(0.2, settings.poll_interval_s)
+            ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )

@@ -62,9 +62,12 @@ class Dispatcher:
 
         Returns how many notifications were attempted.
         """
-        await asyncio.to_thread(
-            escalate_due, self._engine, self._ctx, self._clock.now(), self._batch_size
-        )
+        try:
+            await asyncio.to_thread(
+                escalate_due, self._engine, self._ctx, self._clock.now(), self._batch_size
+            )
+        except StoreError as exc:  # pages already due still go out; escalation retries
+            log.warning("escalating failed, will retry: %s", exc)
         lease = timedelta(seconds=self._settings.delivery.claim_lease_s)
         claimed = await asyncio.to_thread(
             claim_due, self._engine, self._clock.now(), lease, self._batch_size

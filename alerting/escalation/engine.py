@@ -57,6 +57,18 @@ def page_step(session: Session, ctx: RouterContext, incident: Incident, now: dat
     """Page the incident's current step and schedule the next; returns the pages created."""
     policy = ctx.settings.policy(incident.escalation_policy)
     step, round_ = incident.escalation_step, incident.escalation_round
+    if step >= len(policy.steps):  # the policy was shortened while the incident waited
+        log.warning(
+            "incident %s: policy %s has no step %d any more; escalation ends",
+            incident.id,
+            policy.name,
+            step + 1,
+        )
+        incident.next_escalation_at = None
+        add_log(
+            session, incident.id, now, LogAction.ESCALATED, f"policy {policy.name}: no more steps"
+        )
+        return 0
     if incident.audience == "operator":
         targets: tuple[str, ...] = ("receiver",)
     else:

@@ -141,14 +141,21 @@ def is_involved(engine: Engine, incident_id: str, person_id: str) -> bool:
 
 
 def my_incidents(
-    engine: Engine, person_id: str, now: datetime, *, team_ids: Sequence[str] = ()
+    engine: Engine,
+    person_id: str,
+    now: datetime,
+    *,
+    team_ids: Sequence[str] = (),
+    org_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Active incidents ``person_id`` was paged for or holds (or of their teams, for a lead),
-    most severe first, then oldest first."""
+    """Active incidents ``person_id`` was paged for or holds (or of their teams, for a lead;
+    or of the whole ``org_id``, for an operator), most severe first, then oldest first."""
     paged = select(Notification.incident_id).where(Notification.person_id == person_id)
     mine = or_(Incident.id.in_(paged), Incident.accepted_by == person_id)
     if team_ids:
         mine = or_(mine, Incident.team_id.in_(list(team_ids)))
+    if org_id is not None:
+        mine = or_(mine, Incident.org_id == org_id)
     try:
         with Session(engine) as session:
             rows = session.scalars(

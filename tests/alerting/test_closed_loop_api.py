@@ -138,6 +138,10 @@ async def test_my_queue_is_most_severe_first_with_age(
     ] == []
     lead = login(clock, "tl-0001", Role.TEAM_LEAD, ("t-north",))
     assert len((await api.get("/api/v1/me/incidents", headers=lead)).json()["incidents"]) == 2
+    desk = login(clock, "op-0001", Role.OPERATOR)
+    assert len((await api.get("/api/v1/me/incidents", headers=desk)).json()["incidents"]) == 2
+    south = login(clock, "tl-0002", Role.TEAM_LEAD, ("t-south",))
+    assert (await api.get("/api/v1/me/incidents", headers=south)).json()["incidents"] == []
 
 
 async def test_logins_are_checked(

@@ -213,3 +213,16 @@ def test_whoever_handles_the_home_is_paged_for_its_next_incident(
     fall_pages = [(n.person_id, n.step) for n in notifications(engine) if n.incident_id == fall_id]
     assert fall_pages == [("cw-0001", 0), ("cw-0002", 0)]
     assert _incident(engine, fall_id).group_key == _incident(engine, bed_id).group_key
+
+
+def test_a_policy_shortened_by_a_restart_ends_the_escalation(engine: Engine, db_url: str) -> None:
+    settings = escalation_settings(db_url)
+    clock = FakeClock(T0)
+    incident_id, _ = _open(engine, settings, clock, EventType.FALL)
+    [critical, standard] = [p.model_dump() for p in settings.escalation_policies]
+    shorter = escalation_settings(
+        db_url, escalation_policies=[{**critical, "steps": critical["steps"][:1]}, standard]
+    )
+    clock.advance(timedelta(seconds=120))
+    assert _escalate(engine, shorter, clock) == 0  # step 2 is gone: no crash, no page
+    assert _incident(engine, incident_id).next_escalation_at is None
