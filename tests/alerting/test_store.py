@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from alerting.store.db import VERSION_TABLE, create_db_engine, include_name, migrate
+from alerting.store.db import (
+    VERSION_TABLE,
+    alembic_config,
+    create_db_engine,
+    include_name,
+    migrate,
+)
 from alerting.store.models import Base
 from tests.alerting.support import create_events_table
 
@@ -54,3 +61,18 @@ def test_migrate_is_idempotent_and_does_not_create_events(tmp_path: Path) -> Non
     assert "events" not in tables
     assert "incidents" in tables
     assert _diff(url) == []
+
+
+def test_migration_0002_downgrades_and_upgrades_again(db_url: str) -> None:
+    migrate(db_url)
+    engine = create_db_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(db_url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+        assert "push_subscriptions" not in set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    migrate(db_url)
+    assert _diff(db_url) == []
