@@ -1,6 +1,7 @@
 """The issue's "done when", on PostgreSQL with real receivers: a fire pages three people at
 once within a second (and a subscribed phone gets a decrypted push); two router processes
-side by side never page anyone twice while they escalate."""
+side by side never page anyone twice while they escalate; a router process killed
+mid-escalation resumes it when started again."""
 
 from __future__ import annotations
 
@@ -162,15 +163,22 @@ async def _healthy(client: httpx.AsyncClient, port: int) -> bool:
     return False
 
 
-async def test_two_router_processes_never_page_anyone_twice(
-    postgres_url: str, tmp_path: Path
-) -> None:
-    residents = [f"res-{n:04d}" for n in range(1, 9)]
+def _fleet_configs(
+    tmp_path: Path,
+    postgres_url: str,
+    receiver: WebhookReceiver,
+    residents: list[str],
+    *,
+    routers: int,
+    second_step_after_s: float,
+) -> tuple[list[Path], list[int]]:
+    """Router configs on one database: falls page the primary, then backup and lead, then
+    family (each once, no repeats)."""
     policy = {
         "name": "critical",
         "steps": [
             {"after_s": 0, "notify": ["primary"]},
-            {"after_s": 1, "notify": ["backup", "team_lead"]},
+            {"after_s": second_step_after_s, "notify": ["backup", "team_lead"]},
             {"after_s": 1, "notify": ["family"]},
         ],
     }
@@ -187,46 +195,102 @@ async def test_two_router_processes_never_page_anyone_twice(
             for r in residents
         ],
     }
-    migrate(postgres_url)  # once, before the routers start side by side
+    ports = [free_port() for _ in range(routers)]
+    configs = [
+        _router_config(
+            tmp_path,
+            escalation_settings(
+                postgres_url,
+                hook_url=_hooks(receiver),
+                api_port=port,
+                escalation_policies=[policy, {**policy, "name": "standard"}],
+                directory=directory,
+                poll_interval_s=0.02,
+            ),
+            f"router-{i}",
+        )
+        for i, port in enumerate(ports)
+    ]
+    return configs, ports
+
+
+async def _wait_healthy(procs: list[subprocess.Popen[bytes]], ports: list[int]) -> None:
+    async with httpx.AsyncClient() as client:
+        deadline = time.monotonic() + 60
+        while not all([await _healthy(client, p) for p in ports]):
+            assert all(p.poll() is None for p in procs), "a router died on start"
+            assert time.monotonic() < deadline, "the routers did not start"
+            await asyncio.sleep(0.2)
+
+
+def _assert_each_page_once(postgres_url: str, receiver: WebhookReceiver, expected: int) -> None:
     engine = create_db_engine(postgres_url)
-    create_events_table(engine)
-    async with WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver:
-        ports = [free_port(), free_port()]
-        configs = [
-            _router_config(
-                tmp_path,
-                escalation_settings(
-                    postgres_url,
-                    hook_url=_hooks(receiver),
-                    api_port=port,
-                    escalation_policies=[policy, {**policy, "name": "standard"}],
-                    directory=directory,
-                    poll_interval_s=0.02,
-                ),
-                f"router-{i}",
-            )
-            for i, port in enumerate(ports)
-        ]
-        with router_process(configs[0]) as first, router_process(configs[1]) as second:
-            async with httpx.AsyncClient() as client:
-                deadline = time.monotonic() + 60
-                while not all([await _healthy(client, p) for p in ports]):
-                    assert first.poll() is None, "the first router died"
-                    assert second.poll() is None, "the second router died"
-                    assert time.monotonic() < deadline, "the routers did not start"
-                    await asyncio.sleep(0.2)
-            for resident in residents:
-                insert_event(engine, make_envelope(EventType.FALL, resident_id=resident))
-            expected = 4 * len(residents)  # primary, then backup + lead, then family, once each
-            await receiver.wait_for(expected, timeout_s=60)
-            await asyncio.sleep(1.5)  # time for a double page to show up, if there were one
-            assert first.poll() is None
-            assert second.poll() is None
-    with Session(engine) as session:
-        rows = session.execute(select(Notification.incident_id, Notification.person_id)).all()
-    engine.dispose()
+    try:
+        with Session(engine) as session:
+            rows = session.execute(select(Notification.incident_id, Notification.person_id)).all()
+    finally:
+        engine.dispose()
     pages = Counter((d.payload["incident_id"], d.name) for d in receiver.deliveries)
     assert len(pages) == expected
     assert set(pages.values()) == {1}, [k for k, n in pages.items() if n > 1]
     assert Counter(tuple(r) for r in rows) == pages  # one notification row per page, too
     assert {name for _, name in pages} == {"cw-0001", "cw-0002", "tl-0001", "fam-0001"}
+
+
+def _prepare(postgres_url: str) -> None:
+    migrate(postgres_url)  # once, before routers start side by side
+    engine = create_db_engine(postgres_url)
+    create_events_table(engine)
+    engine.dispose()
+
+
+def _falls(postgres_url: str, residents: list[str]) -> None:
+    engine = create_db_engine(postgres_url)
+    for resident in residents:
+        insert_event(engine, make_envelope(EventType.FALL, resident_id=resident))
+    engine.dispose()
+
+
+async def test_two_router_processes_never_page_anyone_twice(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    residents = [f"res-{n:04d}" for n in range(1, 9)]
+    _prepare(postgres_url)
+    async with WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver:
+        configs, ports = _fleet_configs(
+            tmp_path, postgres_url, receiver, residents, routers=2, second_step_after_s=1
+        )
+        with router_process(configs[0]) as first, router_process(configs[1]) as second:
+            await _wait_healthy([first, second], ports)
+            _falls(postgres_url, residents)
+            expected = 4 * len(residents)  # primary, then backup + lead, then family, once each
+            await receiver.wait_for(expected, timeout_s=60)
+            await asyncio.sleep(1.5)  # time for a double page to show up, if there were one
+            assert first.poll() is None
+            assert second.poll() is None
+    _assert_each_page_once(postgres_url, receiver, expected)
+
+
+async def test_a_killed_router_process_resumes_the_escalation(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """SIGKILL between step 1 and step 2; the restarted process pages steps 2 and 3, once."""
+    residents = [f"res-{n:04d}" for n in range(1, 5)]
+    _prepare(postgres_url)
+    async with WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver:
+        [config], [port] = _fleet_configs(
+            tmp_path, postgres_url, receiver, residents, routers=1, second_step_after_s=8
+        )
+        with router_process(config) as router:
+            await _wait_healthy([router], [port])
+            _falls(postgres_url, residents)
+            await receiver.wait_for(len(residents), timeout_s=30)
+            router.kill()
+        assert {d.name for d in receiver.deliveries} == {"cw-0001"}  # only step 1 so far
+        with router_process(config) as restarted:
+            await _wait_healthy([restarted], [port])
+            expected = 4 * len(residents)
+            await receiver.wait_for(expected, timeout_s=60)
+            await asyncio.sleep(1.5)
+            assert restarted.poll() is None
+    _assert_each_page_once(postgres_url, receiver, expected)
