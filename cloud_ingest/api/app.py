@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from cloud_ingest.api.context import ApiContext
 from cloud_ingest.api.routes import (
+    commissioning,
     devices,
     events,
     gateways,
@@ -41,7 +42,17 @@ def create_app(context: ApiContext) -> FastAPI:
         ),
     )
     app.state.context = context
-    for module in (login, residents, series, homes, gateways, devices, events, partners):
+    for module in (
+        login,
+        residents,
+        series,
+        homes,
+        gateways,
+        commissioning,
+        devices,
+        events,
+        partners,
+    ):
         app.include_router(module.router)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
     app.add_exception_handler(DataError, _unstorable_value)

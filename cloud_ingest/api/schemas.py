@@ -298,3 +298,50 @@ class SeriesOut(Out):
     end: datetime
     step_s: int
     series: list[SeriesValuesOut]
+
+
+class CommissionedDeviceIn(In):
+    """A device the installer set up."""
+
+    id: Identifier
+    kind: str = Field(min_length=1, max_length=32)
+    serial: str | None = Field(default=None, max_length=100)
+
+
+class CommissioningCheckIn(In):
+    """One step of the commissioning self-test."""
+
+    name: str = Field(min_length=1, max_length=100, description="e.g. bed_presence, smoke_test")
+    passed: bool
+    detail: str = Field(default="", max_length=1000, description="what was seen, or what to do")
+    figures: dict[str, float | int | bool | str] = Field(default_factory=dict, max_length=50)
+
+
+class CommissioningReportIn(In):
+    """What the installer's setup proved on the day."""
+
+    installer: str = Field(min_length=1, max_length=200)
+    started_at: AwareDatetime
+    finished_at: AwareDatetime
+    devices: list[CommissionedDeviceIn] = Field(default_factory=list, max_length=50)
+    checks: list[CommissioningCheckIn] = Field(min_length=1, max_length=100)
+
+
+class CommissioningReceiptOut(Out):
+    """A stored report."""
+
+    id: int
+    passed: bool = Field(description="true when every check passed")
+    submitted_at: datetime
+
+
+class CommissioningReportOut(Out):
+    """A stored commissioning report."""
+
+    id: int
+    gateway_id: str
+    home_id: str | None
+    submitted_at: datetime
+    installer: str
+    passed: bool
+    report: CommissioningReportIn

@@ -223,6 +223,23 @@ class AuditEntry(IngestBase):
     client_addr: Mapped[str | None] = mapped_column(String(64))
 
 
+class CommissioningReport(IngestBase):
+    """What an installer's setup proved on the day, as the gateway uploaded it."""
+
+    __tablename__ = "commissioning_reports"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = _org_fk()
+    gateway_id: Mapped[str] = mapped_column(
+        ForeignKey(f"{d.GATEWAYS_TABLE}.id", ondelete="CASCADE"), index=True
+    )
+    home_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    submitted_at: Mapped[datetime]
+    installer: Mapped[str] = mapped_column(String(200))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    report_json: Mapped[str] = mapped_column(Text)
+
+
 DOMAIN_TABLES = frozenset(
     m.__tablename__
     for m in (
@@ -239,6 +256,7 @@ DOMAIN_TABLES = frozenset(
         Device,
         Partner,
         AuditEntry,
+        CommissioningReport,
     )
 )
 """Names of the tables defined here."""
