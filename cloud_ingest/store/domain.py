@@ -6,7 +6,7 @@ organisation (``org_id``); ids are pseudonymous and globally unique.
 
 Example:
     >>> sorted(t for t in IngestBase.metadata.tables if t in DOMAIN_TABLES)[:4]
-    ['audit_log', 'care_teams', 'devices', 'gateways']
+    ['audit_log', 'care_teams', 'commissioning_reports', 'devices']
 """
 
 from __future__ import annotations
