@@ -13,13 +13,15 @@
      else happens (mattress empty); window: exit → exit + 60 min;
    * ``inactivity``: from the first home-sensor activation at least 3 h after the real
      wake-up while not seated, nothing else happens; window: that moment → + 8 h.
+   * ``night_leaving``: as ``bed_exit``, and 5 min later the entrance door opens and closes
+     (the resident leaves the home at night, no wristband); window: exit → exit + 60 min.
    Each copy starts from the detectors' own snapshots taken at the start of that day on the
    real replay, so it sees exactly what the portrait had learned by then. An anomaly is
    caught when its event is raised inside its window; the delay is from the anomaly's start.
 
 Example:
     >>> sorted(ANOMALIES)
-    ['bed_exit', 'inactivity', 'not_up']
+    ['bed_exit', 'inactivity', 'night_leaving', 'not_up']
 """
 
 from __future__ import annotations

@@ -35,11 +35,14 @@ ANOMALIES: dict[str, EventType] = {
     "not_up": EventType.NOT_UP_BY_USUAL_TIME,
     "bed_exit": EventType.BED_EXIT_NO_RETURN,
     "inactivity": EventType.PROLONGED_INACTIVITY,
+    "night_leaving": EventType.POSSIBLE_WANDERING,
 }
 _EXIT_WINDOW = timedelta(minutes=60)
 _INACTIVITY_WINDOW = timedelta(hours=8)
 _COLLAPSE_AFTER_WAKE = timedelta(hours=3)
 _NO_LIFE = frozenset({HomeSensorKind.SEAT, HomeSensorKind.ENTRANCE})
+_DOOR_AFTER_EXIT = timedelta(minutes=5)
+ENTRANCE_DEVICE = "ordonez-maindoor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,7 @@ def plan_injections(
     end = start + timedelta(days=1)
     todays = [b for b in beds if start <= b[0] < end]
     if not todays:
-        return [], ["not_up", "bed_exit", "inactivity"]
+        return [], list(ANOMALIES)
     sleep_at, wake_at = max(todays, key=lambda b: b[1] - b[0])
     before = [r for r in readings if r.at < wake_at]
     out = [Injection("not_up", day, wake_at, end, before + every_minute(wake_at, end, in_bed=True))]
@@ -133,6 +136,24 @@ def plan_injections(
             exit_at + _EXIT_WINDOW,
             [r for r in readings if r.at < exit_at]
             + every_minute(exit_at, exit_at + _EXIT_WINDOW, in_bed=False),
+        )
+    )
+    door_at = exit_at + _DOOR_AFTER_EXIT
+    out.append(
+        Injection(
+            "night_leaving",
+            day,
+            exit_at,
+            exit_at + _EXIT_WINDOW,
+            sorted(
+                [r for r in readings if r.at < exit_at]
+                + every_minute(exit_at, exit_at + _EXIT_WINDOW, in_bed=False)
+                + [
+                    TimedReading(door_at, ENTRANCE_DEVICE, _door(active=True)),
+                    TimedReading(door_at + timedelta(seconds=5), ENTRANCE_DEVICE, _door()),
+                ],
+                key=lambda r: r.at,
+            ),
         )
     )
     missing: list[str] = []
@@ -164,6 +185,10 @@ def plan_injections(
             )
         )
     return out, missing
+
+
+def _door(*, active: bool = False) -> HomeSensorReading:
+    return HomeSensorReading(sensor=HomeSensorKind.ENTRANCE, active=active)
 
 
 def run_injections(

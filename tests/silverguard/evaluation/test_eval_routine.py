@@ -36,13 +36,16 @@ def test_a_cut_of_house_a_learns_then_counts_false_alarms_and_catches_injections
     assert out["goals"] == {"false_alarms_on_real_days": "0", "injected_anomalies_caught": "100 %"}
     injected = out["injected"]
     assert isinstance(injected, dict)
-    assert set(injected) == {"not_up", "bed_exit", "inactivity"}
+    assert set(injected) == {"not_up", "bed_exit", "inactivity", "night_leaving"}
     for kind, row in injected.items():
         assert row["injected"] >= 2, kind
         assert 0 <= row["caught"] <= row["injected"]
     bed_exit = injected["bed_exit"]
     assert bed_exit["delay_min"]["max"] <= 60  # inside its window
     assert "out of bed" in bed_exit["example"]
+    leaving = injected["night_leaving"]
+    assert leaving["event_type"] == "possible_wandering"
+    assert "entrance door" in leaving["example"]
     portrait = out["portrait"]
     assert isinstance(portrait, dict)
     assert portrait["burned_in"] is True
