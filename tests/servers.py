@@ -17,7 +17,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +63,8 @@ class MosquittoInstance:
     workdir: Path
     extra_config: str = ""
     process: subprocess.Popen[bytes] | None = None
+    full_config: Callable[[int, Path], str] | None = None
+    """If set, the whole config from (port, workdir) instead of the test default + extra."""
 
     host: str = "127.0.0.1"
 
@@ -74,7 +76,20 @@ class MosquittoInstance:
                 "mosquitto is not installed: run ./scripts/test (it installs it with apt)"
             )
         conf = self.workdir / "mosquitto.conf"
-        conf.write_text(
+        if self.full_config is not None:
+            conf.write_text(self.full_config(self.port, self.workdir))
+        else:
+            conf.write_text(self._default_config())
+        self.process = subprocess.Popen([binary, "-c", str(conf)])
+        try:
+            wait_for_port(self.port)
+        except ServerUnavailableError as exc:
+            self.stop()
+            log = (self.workdir / "mosquitto.log").read_text(errors="replace")[-2000:]
+            raise ServerUnavailableError(f"mosquitto did not start: {exc}\n{log}") from exc
+
+    def _default_config(self) -> str:
+        return (
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "persistence false\n"
@@ -83,13 +98,6 @@ class MosquittoInstance:
             "max_queued_messages 100000\n"
             f"log_dest file {self.workdir / 'mosquitto.log'}\n" + self.extra_config
         )
-        self.process = subprocess.Popen([binary, "-c", str(conf)])
-        try:
-            wait_for_port(self.port)
-        except ServerUnavailableError as exc:
-            self.stop()
-            log = (self.workdir / "mosquitto.log").read_text(errors="replace")[-2000:]
-            raise ServerUnavailableError(f"mosquitto did not start: {exc}\n{log}") from exc
 
     def stop(self) -> None:
         """Stop the broker."""
@@ -104,10 +112,20 @@ class MosquittoInstance:
 
 
 @contextlib.contextmanager
-def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[MosquittoInstance]:
-    """Run a private Mosquitto, with its config and log in ``workdir``, for the block."""
+def mosquitto(
+    workdir: Path,
+    extra_config: str = "",
+    full_config: Callable[[int, Path], str] | None = None,
+) -> Iterator[MosquittoInstance]:
+    """Run a private Mosquitto, with its config and log in ``workdir``, for the block.
+
+    ``full_config(port, workdir)``, if given, returns the whole config file (e.g. the production
+    config from deploy/ with its paths and port rewritten) instead of the test default.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    instance = MosquittoInstance(port=free_port(), workdir=workdir, extra_config=extra_config)
+    instance = MosquittoInstance(
+        port=free_port(), workdir=workdir, extra_config=extra_config, full_config=full_config
+    )
     instance.start()
     try:
         yield instance

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
+from cloud_ingest.api import broker_account
 from cloud_ingest.api.context import ApiContext
 from cloud_ingest.api.routes import (
     commissioning,
@@ -54,6 +55,7 @@ def create_app(context: ApiContext) -> FastAPI:
         partners,
     ):
         app.include_router(module.router)
+    app.include_router(broker_account.router)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(SQLAlchemyError, _database_unavailable)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from cloud_ingest.api.dynsec import DynsecAdmin
 from contracts.config import ConfigError, ConfigModel, secret_from_env
 
 MIN_SECRET_LEN = 32
@@ -28,6 +29,10 @@ class ApiSettings(ConfigModel):
     jwt_secret_env: str = Field(default="SILVERGUARD_JWT_SECRET", min_length=1)
     token_ttl_s: int = Field(default=900, ge=60, le=86_400)
     provisioning_code_ttl_s: int = Field(default=7 * 86_400, ge=300, le=90 * 86_400)
+    broker_admin: DynsecAdmin | None = Field(
+        default=None,
+        description="the broker's dynamic-security admin: registered gateways get a broker user",
+    )
 
     def jwt_secret(self) -> str:
         """The signing secret from the environment (raises ``ConfigError`` if unset or short)."""
