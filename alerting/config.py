@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -46,6 +47,7 @@ from alerting.channels.webpush.config import WebPushChannelSettings
 from alerting.channels.wecom.config import WeComChannelSettings
 from alerting.directory.yaml_adapter import DirectorySettings
 from alerting.escalation.policy import DEFAULT_POLICY, EscalationPolicy, named_target
+from alerting.escalation.quiet import QuietHours
 from alerting.mute import DEFAULT_INHIBIT_RULES, InhibitRule, SilenceSettings
 from alerting.rosters import RosterSettings, check_timezone
 from alerting.routing.tree import RouteSettings
@@ -203,6 +205,10 @@ class AlertingSettings(ConfigModel):
         default=None, description="pages device-health events; care workers never get them"
     )
     auth: AuthSettings | None = None
+    family_quiet_hours: QuietHours | None = Field(
+        default_factory=lambda: QuietHours(start=time(22, 0), end=time(7, 0)),
+        description="local hours in which non-critical pages to family wait; null: never",
+    )
     directory_source: Literal["yaml", "database"] = Field(
         default="yaml",
         description="yaml: the directory block above; database: the cloud's domain tables",

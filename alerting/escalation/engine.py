@@ -21,6 +21,7 @@ from alerting.channels.webpush.config import PushSubscription
 from alerting.errors import StoreError
 from alerting.escalation.context import RouterContext
 from alerting.escalation.policy import after_step, step_targets
+from alerting.escalation.quiet import quiet_until
 from alerting.escalation.targets import resolve_targets
 from alerting.store.models import (
     Incident,
@@ -31,6 +32,7 @@ from alerting.store.models import (
     NotificationStatus,
 )
 from alerting.store.models import PushSubscription as PushSubscriptionRow
+from contracts.events import Severity
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +76,22 @@ def page_step(session: Session, ctx: RouterContext, incident: Incident, now: dat
     else:
         fan_out = incident.type in {t.value for t in policy.fan_out_types}
         targets = step_targets(policy, step, fan_out=fan_out)
-    people = resolve_targets(targets, ctx.targets(incident, now))
-    pages = sum(page_person(session, ctx, incident, person_id, now) for person_id in people)
+    target_ctx = ctx.targets(incident, now)
+    people = resolve_targets(targets, target_ctx)
+    family = set(target_ctx.resident.family_ids) if target_ctx.resident else set()
+    wait_until = _family_wait(ctx, incident, now) if family & set(people) else None
+    pages = 0
+    for person_id in people:
+        later = wait_until if person_id in family else None
+        pages += page_person(session, ctx, incident, person_id, now, not_before=later)
+        if later is not None:
+            add_log(
+                session,
+                incident.id,
+                now,
+                LogAction.ESCALATED,
+                f"{person_id} (family) paged at {later.isoformat()}: quiet hours",
+            )
     following = None if incident.audience == "operator" else after_step(policy, step, round_)
     if following is None:
         incident.next_escalation_at = None
@@ -134,6 +150,7 @@ def page_person(
     now: datetime,
     *,
     step: int | None = None,
+    not_before: datetime | None = None,
 ) -> int:
     """Add one pending notification per way to reach ``person_id`` as part of ``step``
     (default: the incident's current step); returns how many."""
@@ -149,13 +166,21 @@ def page_person(
                 target=target,
                 status=NotificationStatus.PENDING,
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=not_before or now,
                 created_at=now,
                 step=incident.escalation_step if step is None else step,
                 round=incident.escalation_round,
             )
         )
     return len(targets)
+
+
+def _family_wait(ctx: RouterContext, incident: Incident, now: datetime) -> datetime | None:
+    """When a non-critical page to family may go out (``None``: now)."""
+    quiet = ctx.settings.family_quiet_hours
+    if quiet is None or incident.severity == Severity.CRITICAL.value:
+        return None
+    return quiet_until(quiet, now, ctx.settings.timezone)
 
 
 def cancel_pending(session: Session, incident_id: str, now: datetime, why: str, actor: str) -> int:

@@ -226,3 +226,28 @@ def test_a_policy_shortened_by_a_restart_ends_the_escalation(engine: Engine, db_
     clock.advance(timedelta(seconds=120))
     assert _escalate(engine, shorter, clock) == 0  # step 2 is gone: no crash, no page
     assert _incident(engine, incident_id).next_escalation_at is None
+
+
+def test_family_pages_wait_for_the_morning_unless_critical(engine: Engine, db_url: str) -> None:
+    base = escalation_settings(db_url)
+    [critical, standard] = [p.model_dump() for p in base.escalation_policies]
+    both = {"after_s": 0, "notify": ["primary", "family"]}
+    settings = escalation_settings(
+        db_url,
+        escalation_policies=[{**critical, "steps": [both]}, {**standard, "steps": [both]}],
+    )
+    night = T0.replace(hour=15, minute=30)  # 23:30 in Shanghai
+    clock = FakeClock(night)
+    bed_id, _ = _open(engine, settings, clock, EventType.BED_EXIT_NO_RETURN)
+    fall_id, _ = _open(engine, settings, clock, EventType.FALL)
+    due = {(n.incident_id, n.person_id): n.next_attempt_at for n in notifications(engine)}
+    morning = T0.replace(hour=23, minute=0)  # 07:00 in Shanghai
+    assert due == {
+        (bed_id, "cw-0001"): night,
+        (bed_id, "fam-0001"): morning,  # not critical: the family sleeps
+        (fall_id, "cw-0001"): night,
+        (fall_id, "fam-0001"): night,  # a fall is critical: the family is woken
+    }
+    accept_incident(engine, bed_id, "cw-0001", clock.now())
+    waiting = [n for n in notifications(engine) if n.person_id == "fam-0001"]
+    assert [n.status for n in waiting] == [NotificationStatus.CANCELLED, NotificationStatus.PENDING]
