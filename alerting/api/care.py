@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Engine
 
 from alerting.api.callers import TEAM_ROLES, Caller, CallerResolver
+from alerting.api.schemas import CloseBody, PushBody, SilenceBody
 from alerting.api.stream import incident_stream
 from alerting.config import AlertingSettings
 from alerting.incidents.accept import AcceptOutcome, AcceptResult, accept_incident
@@ -28,36 +28,6 @@ from contracts.auth import Role
 from contracts.clock import Clock
 
 Auth = Annotated[str | None, Header(alias="Authorization")]
-
-
-class CloseBody(BaseModel):
-    """Closing an incident: an outcome code (required) and a note."""
-
-    outcome: str | None = None
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class PushKeys(BaseModel):
-    """The keys of a browser push subscription."""
-
-    p256dh: str = Field(min_length=1, max_length=200)
-    auth: str = Field(min_length=1, max_length=100)
-
-
-class PushBody(BaseModel):
-    """A browser's ``PushSubscription.toJSON()``."""
-
-    endpoint: str = Field(pattern=r"^https?://", max_length=2000)
-    keys: PushKeys
-
-
-class SilenceBody(BaseModel):
-    """A maintenance silence (never mutes fire or SOS)."""
-
-    matchers: list[str] = Field(min_length=1)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime
-    comment: str = Field(min_length=1, max_length=500)
 
 
 def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of globals)
@@ -208,12 +178,15 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
 
     @router.get("/stats/outcomes")
     def stats(
-        by: Literal["detector", "resident"] = "detector", authorization: Auth = None
+        by: Literal["detector", "resident"] = "detector",
+        target_accept_s: Annotated[float, Query(gt=0)] = 300.0,
+        authorization: Auth = None,
     ) -> dict[str, Any]:
         caller = resolver.login_only(authorization)
         team_role(caller)
         org = caller.org_id or settings.org_id
-        return {"by": by, "org_id": org, "groups": outcome_stats(engine, org, by)}
+        groups = outcome_stats(engine, org, by, target_accept_s=target_accept_s)
+        return {"by": by, "org_id": org, "target_accept_s": target_accept_s, "groups": groups}
 
     @router.post("/silences", status_code=201)
     def silence(body: SilenceBody, authorization: Auth = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from alerting.errors import StoreError
 from alerting.incidents.labels import notice_title
-from alerting.incidents.stats import summarise
+from alerting.incidents.stats import DEFAULT_TARGET_ACCEPT_S, summarise
 from alerting.store.models import (
     TERMINAL_STATUSES,
     Incident,
@@ -167,7 +167,9 @@ def my_incidents(
     return [incident_summary(i, now) for i in rows]
 
 
-def outcome_stats(engine: Engine, org_id: str, by: str) -> list[dict[str, Any]]:
+def outcome_stats(
+    engine: Engine, org_id: str, by: str, *, target_accept_s: float = DEFAULT_TARGET_ACCEPT_S
+) -> list[dict[str, Any]]:
     """Closed incidents per detector or per resident: counts per outcome, false-alarm rate,
     median time to accept and to contact."""
     column = {"detector": Incident.detector, "resident": Incident.resident_id}[by]
@@ -180,4 +182,4 @@ def outcome_stats(engine: Engine, org_id: str, by: str) -> list[dict[str, Any]]:
             ).all()
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot compute outcome statistics: {exc}") from exc
-    return summarise([(r[0], r[1], r[2], r[3]) for r in rows], by)
+    return summarise([(r[0], r[1], r[2], r[3]) for r in rows], by, target_accept_s=target_accept_s)

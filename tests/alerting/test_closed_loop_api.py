@@ -177,7 +177,10 @@ async def test_a_team_lead_can_close_for_the_team(
             "outcomes": {"false_alarm": 1},
             "false_alarm_rate": 1.0,
             "median_time_to_accept_s": 0.0,
+            "p95_time_to_accept_s": 0.0,
+            "accepted_within_target_share": 1.0,
             "median_time_to_contact_s": None,
+            "p95_time_to_contact_s": None,
         }
     ]
     worker = await api.get("/api/v1/stats/outcomes", headers=login(clock, "cw-0001"))
