@@ -8,6 +8,7 @@ teams or organisation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from fastapi import HTTPException
 
@@ -16,6 +17,8 @@ from contracts.auth import InvalidTokenError as LoginTokenError
 from contracts.auth import Role, verify_access_token
 from contracts.clock import Clock
 
+_JWT_PREFIX = "eyJ"
+"""How every JWT starts (base64url of ``{"``); accept-link tokens start with ``WyJ`` (``["``)."""
 LATEST_LINK = "use the latest link from your most recent notification"
 TEAM_ROLES = frozenset({Role.TEAM_LEAD, Role.OPERATOR, Role.ADMIN})
 
@@ -29,6 +32,7 @@ class Caller:
     role: Role = Role.CARE_WORKER
     team_ids: tuple[str, ...] = field(default=())
     link_incident_id: str | None = None  # set for accept-link tokens: the only incident allowed
+    expires_at: datetime | None = None  # when a login token stops being valid
 
     @property
     def for_team(self) -> bool:
@@ -70,17 +74,18 @@ class CallerResolver:
         if claims.person_id is None and claims.role is Role.CARE_WORKER:
             raise HTTPException(403, "this login is not linked to a care worker: ask an admin")
         return Caller(
-            claims.person_id or claims.sub, claims.org_id, claims.role, tuple(claims.team_ids)
+            claims.person_id or claims.sub,
+            claims.org_id,
+            claims.role,
+            tuple(claims.team_ids),
+            expires_at=claims.exp,
         )
 
     def any(self, authorization: str | None) -> Caller:
         """A login token or, failing that, an accept-link token."""
         token = _bearer(authorization)
-        if self.jwt_secret is not None and token.count(".") == 2:
-            try:
-                return self.login(token)
-            except HTTPException:
-                pass  # not a login: try it as an accept-link token
+        if token.startswith(_JWT_PREFIX):  # a JSON header: a login, never an accept link
+            return self.login(token)
         incident_id, person_id = self.link(token)
         return Caller(person_id, None, link_incident_id=incident_id)
 

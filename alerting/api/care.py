@@ -83,7 +83,11 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
         caller = resolver.login_only(header)
         return StreamingResponse(
             incident_stream(
-                request, lambda: queue(caller), interval_s=max(0.2, settings.poll_interval_s)
+                request,
+                lambda: queue(caller),
+                interval_s=max(0.2, settings.poll_interval_s),
+                expires_at=caller.expires_at,
+                clock=clock,
             ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

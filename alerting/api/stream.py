@@ -15,9 +15,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+
+from contracts.clock import Clock
 
 _VOLATILE = ("age_s",)
 
@@ -38,12 +41,18 @@ async def incident_stream(
     snapshot: Callable[[], list[dict[str, Any]]],
     *,
     interval_s: float,
+    expires_at: datetime | None = None,
+    clock: Clock | None = None,
     keepalive_s: float = 15.0,
 ) -> AsyncIterator[str]:
-    """Yield the queue at once, then again on every change, until the client goes away."""
+    """Yield the queue at once, then again on every change, until the client goes away or
+    its login expires (an ``expired`` event tells the app to log in again)."""
     last: str | None = None
     quiet_since = time.monotonic()
     while not await request.is_disconnected():
+        if expires_at is not None and clock is not None and clock.now() >= expires_at:
+            yield sse_event("expired", {"detail": "the login expired: log in again"})
+            return
         queue = await asyncio.to_thread(snapshot)
         digest = _digest(queue)
         if digest != last:

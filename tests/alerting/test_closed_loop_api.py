@@ -47,7 +47,11 @@ async def api(
 
 
 def login(
-    clock: FakeClock, person: str | None, role: Role = Role.CARE_WORKER, teams: tuple[str, ...] = ()
+    clock: FakeClock,
+    person: str | None,
+    role: Role = Role.CARE_WORKER,
+    teams: tuple[str, ...] = (),
+    valid_for: timedelta = timedelta(minutes=15),
 ) -> dict[str, str]:
     claims = AccessClaims(
         sub=f"u-{person or 'op'}",
@@ -55,7 +59,7 @@ def login(
         role=role,
         person_id=person,
         team_ids=list(teams),
-        exp=clock.now() + timedelta(minutes=15),
+        exp=clock.now() + valid_for,
     )
     return {"Authorization": f"Bearer {issue_access_token(claims, JWT_SECRET)}"}
 
@@ -151,6 +155,9 @@ async def test_logins_are_checked(
     assert (await api.get("/api/v1/me/incidents")).status_code == 401
     forged = {"Authorization": login(clock, "cw-0001")["Authorization"][:-4] + "abcd"}
     assert (await api.get("/api/v1/me/incidents", headers=forged)).status_code == 401
+    on_incident = await api.get(f"/api/v1/incidents/{fall}", headers=forged)
+    assert on_incident.status_code == 401
+    assert "log in again" in on_incident.json()["detail"]
     stranger = login(clock, "cw-0003")
     assert (await api.get(f"/api/v1/incidents/{fall}", headers=stranger)).status_code == 403
     expired = login(clock, "cw-0001")
@@ -259,21 +266,25 @@ async def test_the_live_queue_streams_new_incidents(tmp_path: Path) -> None:
             async with client.stream("GET", url, params={"access_token": token}) as stream:
                 assert stream.headers["content-type"].startswith("text/event-stream")
                 events = _sse_events(stream.aiter_lines())
-                assert await anext(events) == []
+                assert await anext(events) == ("incidents", [])
                 insert_event(engine, make_envelope(EventType.FALL))
-                [incident] = await anext(events)
-                assert (incident["type"], incident["status"]) == ("fall", "open")
+                name, [incident] = await anext(events)
+                assert (name, incident["type"], incident["status"]) == ("incidents", "fall", "open")
+            brief = login(clock, "cw-0001", valid_for=timedelta(seconds=2))
+            async with client.stream("GET", url, headers=brief) as stream:
+                events = _sse_events(stream.aiter_lines())
+                assert (await anext(events))[0] == "incidents"
+                assert (await anext(events))[0] == "expired"  # the app must log in again
             refused = await client.get(url, params={"access_token": "nope"})
             assert refused.status_code == 401
     finally:
         engine.dispose()
 
 
-async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[list[dict[str, Any]]]:
-    name = None
+async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, Any]]:
+    name = ""
     async for line in lines:
         if line.startswith("event: "):
             name = line.removeprefix("event: ")
-        elif line.startswith("data: ") and name == "incidents":
-            data: list[dict[str, Any]] = json.loads(line.removeprefix("data: "))
-            yield data
+        elif line.startswith("data: "):
+            yield name, json.loads(line.removeprefix("data: "))
