@@ -39,6 +39,8 @@ T = TypeVar("T")
 SUBSCRIBED_KINDS = (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS)
 ACKS_IN_FLIGHT = 1000
 """Acks published (QoS 1) and awaiting the broker's PUBACK at once, at most."""
+ACK_BATCHES_IN_FLIGHT = 4
+"""Batches whose acks may still be publishing while the next batch is stored."""
 
 
 @dataclass
@@ -261,15 +263,23 @@ async def _consume(
             metrics.queue_depth.set(queue.qsize())
 
     reader = asyncio.create_task(read())
+    publishing: set[asyncio.Task[None]] = set()
     try:
         while True:
             batch = await _next_batch(queue, reader, runtime.settings.batch_max)
             metrics.queue_depth.set(queue.qsize())
-            await _process(client, runtime, database, batch)
+            acks = await _process(runtime, database, batch)
+            # the next batch is stored while this one's acks wait for their PUBACKs
+            publishing.add(asyncio.create_task(_publish_all(client, acks, metrics)))
+            publishing = {task for task in publishing if not task.done()}
+            if len(publishing) > ACK_BATCHES_IN_FLIGHT:
+                await asyncio.wait(publishing, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
-            await reader
+        for task in (reader, *publishing):
+            task.cancel()
+        for task in (reader, *publishing):
+            with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
+                await task
 
 
 async def _next_batch(
@@ -292,11 +302,9 @@ async def _next_batch(
 
 
 async def _process(
-    client: aiomqtt.Client,
-    runtime: IngestRuntime,
-    database: _DatabaseHealth,
-    batch: list[Received],
-) -> None:
+    runtime: IngestRuntime, database: _DatabaseHealth, batch: list[Received]
+) -> list[OutgoingAck]:
+    """Store a batch (in a thread); the acks to publish once it is durable."""
     processor = runtime.processor
     failed_before = processor.counters.store_failed
     try:
@@ -304,9 +312,20 @@ async def _process(
     except Exception:  # a bug must not stop the ingest: keep going, unacked
         processor.counters.store_failed += len(batch)
         log.exception("unexpected error on a batch of %d; not acked", len(batch))
-        return
+        return []
     database.check(failed_before, processor.counters.store_failed)
-    await asyncio.gather(*(_publish(client, ack, runtime.metrics) for ack in acks))
+    return acks
+
+
+async def _publish_all(
+    client: aiomqtt.Client, acks: list[OutgoingAck], metrics: IngestMetrics
+) -> None:
+    """Publish a batch's acks; one lost with the connection is resent by its gateway's
+    own resend (and then acked as a duplicate)."""
+    try:
+        await asyncio.gather(*(_publish(client, ack, metrics) for ack in acks))
+    except aiomqtt.MqttError as exc:
+        log.debug("acks not published (%s); gateways will resend", exc)
 
 
 async def _publish(client: aiomqtt.Client, ack: OutgoingAck, metrics: IngestMetrics) -> None:

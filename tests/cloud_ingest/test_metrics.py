@@ -60,7 +60,10 @@ async def test_metrics_endpoint_counts_messages_latencies_and_quarantine(
         assert await gw.wait_for_ack(sentinel.message_id) is AckStatus.STORED
         server = runtimes[0].metrics_server
         assert server is not None
-        samples = await asyncio.to_thread(_scrape, server.port)
+        latency_count = (f"{names.ACK_LATENCY}_count", ())
+        async with asyncio.timeout(15):  # an ack's latency is observed once its PUBACK is in
+            while (samples := await asyncio.to_thread(_scrape, server.port))[latency_count] < 4:
+                await asyncio.sleep(0.1)
     stored = f"{names.MESSAGES_STORED}_total"
     assert samples[(stored, (("kind", "event"), ("status", "stored")))] == 2
     assert samples[(stored, (("kind", "event"), ("status", "duplicate")))] == 1
