@@ -16,82 +16,27 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from cloud_ingest.config import IngestSettings
-from cloud_ingest.consumer.processor import MessageProcessor, OutgoingAck, Received
-from cloud_ingest.errors import BrokerError, IngestError
-from cloud_ingest.liveness import LivenessSweep
-from cloud_ingest.metrics import IngestMetrics, MetricsServer
-from cloud_ingest.store import IngestStore, migrate
-from cloud_ingest.tsdb import TelemetrySink, TsdbWriter
+from cloud_ingest.consumer.processor import OutgoingAck, Received
+from cloud_ingest.consumer.runtime import IngestRuntime, build_runtime, every, in_thread
+from cloud_ingest.errors import BrokerError
+from cloud_ingest.metrics import IngestMetrics
+from cloud_ingest.store import migrate
 from contracts.clock import Clock, SystemClock
 from contracts.mqtt import ReconnectBackoff, mqtt_client
 from contracts.topics import TopicKind, subscription
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 SUBSCRIBED_KINDS = (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS)
 ACKS_IN_FLIGHT = 1000
 """Acks published (QoS 1) and awaiting the broker's PUBACK at once, at most."""
 ACK_BATCHES_IN_FLIGHT = 4
 """Batches whose acks may still be publishing while the next batch is stored."""
-
-
-@dataclass
-class IngestRuntime:
-    """What one running worker is made of (tests and the bench look inside)."""
-
-    settings: IngestSettings
-    store: IngestStore
-    processor: MessageProcessor
-    metrics: IngestMetrics
-    telemetry: TelemetrySink | None
-    liveness: LivenessSweep | None
-    metrics_server: MetricsServer | None = None
-
-    def close(self) -> None:
-        """Release the database, the time-series client and the metrics port."""
-        if self.metrics_server is not None:
-            self.metrics_server.close()
-        if self.telemetry is not None:
-            self.telemetry.close()
-        self.store.close()
-
-
-def build_runtime(settings: IngestSettings, clock: Clock) -> IngestRuntime:
-    """Wire a worker from its settings (no I/O but opening the metrics port).
-
-    Raises:
-        IngestError: the metrics port cannot be opened.
-        ConfigError: a named secret (token, password) is not set.
-    """
-    store = IngestStore(settings.database_url, clock=clock)
-    metrics = IngestMetrics()
-    telemetry = None
-    if settings.tsdb is not None:
-        telemetry = TelemetrySink(TsdbWriter(settings.tsdb), store.engine, settings.tsdb, metrics)
-    liveness = None
-    if settings.liveness.enabled:
-        liveness = LivenessSweep(store, settings.liveness, clock, metrics)
-    processor = MessageProcessor(
-        store, clock, metrics, telemetry, track_liveness=settings.liveness.enabled
-    )
-    runtime = IngestRuntime(settings, store, processor, metrics, telemetry, liveness)
-    if settings.metrics is not None:
-        try:
-            runtime.metrics_server = MetricsServer(
-                metrics.registry, settings.metrics.host, settings.metrics.port
-            )
-        except IngestError:
-            runtime.close()
-            raise
-    return runtime
 
 
 async def run_ingest(
@@ -117,10 +62,10 @@ async def run_ingest(
     background: list[asyncio.Task[None]] = []
     if runtime.telemetry is not None and settings.tsdb is not None:
         drain = runtime.telemetry.drain_once
-        background.append(_every(settings.tsdb.drain_interval_s, "time-series drain", drain))
+        background.append(every(settings.tsdb.drain_interval_s, "time-series drain", drain))
     if runtime.liveness is not None:
         sweep = runtime.liveness.sweep
-        background.append(_every(settings.liveness.check_interval_s, "liveness sweep", sweep))
+        background.append(every(settings.liveness.check_interval_s, "liveness sweep", sweep))
     try:
         await _consume_forever(runtime, ready)
     finally:
@@ -131,41 +76,6 @@ async def run_ingest(
                 await task
         runtime.close()
         log.info("ingest stopped: %s", runtime.processor.counters)
-
-
-async def _in_thread(work: Callable[..., T], *args: object) -> T:
-    """``asyncio.to_thread``, but a cancelled caller still waits for the thread to finish.
-
-    So nothing is left using the database when the worker closes it on the way out.
-    """
-    future = asyncio.ensure_future(asyncio.to_thread(work, *args))
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await future
-        raise
-
-
-def _every(interval_s: float, what: str, work: Callable[[], object]) -> asyncio.Task[None]:
-    """Run ``work`` in a thread every ``interval_s`` until cancelled; errors are logged once."""
-
-    async def loop() -> None:
-        failing = False
-        while True:
-            try:
-                await _in_thread(work)
-            except Exception as exc:  # a background chore must never stop the ingest
-                if not failing:
-                    log.error("%s failed (retrying every %.1f s): %s", what, interval_s, exc)
-                failing = True
-            else:
-                if failing:
-                    log.info("%s works again", what)
-                failing = False
-            await asyncio.sleep(interval_s)
-
-    return asyncio.create_task(loop(), name=what)
 
 
 async def _consume_forever(runtime: IngestRuntime, ready: asyncio.Event | None) -> None:
@@ -308,7 +218,7 @@ async def _process(
     processor = runtime.processor
     failed_before = processor.counters.store_failed
     try:
-        acks = await _in_thread(processor.process_batch, batch)
+        acks = await in_thread(processor.process_batch, batch)
     except Exception:  # a bug must not stop the ingest: keep going, unacked
         processor.counters.store_failed += len(batch)
         log.exception("unexpected error on a batch of %d; not acked", len(batch))

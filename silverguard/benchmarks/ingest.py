@@ -14,49 +14,40 @@ small machine the fleet, the broker, PostgreSQL and the workers share the cores.
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import json
 import logging
 import multiprocessing
 import os
 import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
 
-import psycopg
-import yaml
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
-from prometheus_client.parser import text_string_to_metric_families
-from psycopg import sql
 
-from cloud_ingest.metrics import MESSAGES_STORED
 from cloud_ingest.store import migrate
 from contracts.envelope import Envelope, encode_envelope
 from contracts.ids import new_message_id
 from contracts.readings import MattressVitals
 from contracts.topics import TopicKind, build_topic
-from silverguard.ports import free_port
+from silverguard.benchmarks.ingest_servers import (
+    PG_ADMIN_URL_ENV,
+    IngestWorker,
+    running_mosquitto,
+    throwaway_database,
+)
 
 __all__ = ["IngestBenchOptions", "run_ingest_bench"]
 
 log = logging.getLogger(__name__)
 
-PG_ADMIN_URL_ENV = "SILVERGUARD_TEST_PG_ADMIN_URL"
 PG_ADMIN_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 _ORG = "org-bench"
 
@@ -83,12 +74,12 @@ def run_ingest_bench(options: IngestBenchOptions) -> dict[str, Any]:
     spawn = multiprocessing.get_context("spawn")
     with (
         tempfile.TemporaryDirectory(prefix="sg-bench-ingest-") as tmp,
-        _mosquitto(Path(tmp)) as port,
+        running_mosquitto(Path(tmp)) as port,
     ):
         raw = _raw_phase(spawn, port, options)
         phases = []
         for count in options.workers:
-            with _database(admin_url) as database_url:
+            with throwaway_database(admin_url) as database_url:
                 phases.append(
                     _ingest_phase(
                         spawn,
@@ -271,7 +262,7 @@ def _ingest_phase(
         "migrate_on_start": False,
         "liveness": {"enabled": True},
     }
-    workers = [_Worker(config, workdir, f"w{count}-{i}") for i in range(count)]
+    workers = [IngestWorker(config, workdir, f"w{count}-{i}") for i in range(count)]
     try:
         for worker in workers:
             worker.wait_subscribed()
@@ -303,102 +294,3 @@ def _ingest_phase(
         "stored_by_worker": stored,
         "publisher_per_s": round(options.messages / (outcome["published"] - outcome["started"]), 1),
     }
-
-
-class _Worker:
-    """One ``silverguard ingest run`` process with its own metrics port."""
-
-    def __init__(self, config: dict[str, Any], workdir: Path, name: str) -> None:
-        self.metrics_port = free_port()
-        path = workdir / f"{name}.yaml"
-        config = {**config, "metrics": {"host": "127.0.0.1", "port": self.metrics_port}}
-        path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        self.log = workdir / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and config)
-                [sys.executable, "-m", "silverguard", "ingest", "run", "--config", str(path)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "COLUMNS": "200"},
-            )
-
-    def wait_subscribed(self, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while "subscribed at" not in self.log.read_text(errors="replace"):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                tail = self.log.read_text(errors="replace")[-1500:]
-                raise RuntimeError(f"an ingest worker did not start:\n{tail}")
-            time.sleep(0.1)
-
-    def stored(self) -> int:
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            text = response.read().decode()
-        return int(
-            sum(
-                s.value
-                for family in text_string_to_metric_families(text)
-                for s in family.samples
-                if s.name == f"{MESSAGES_STORED}_total" and s.labels.get("status") == "stored"
-            )
-        )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-@contextlib.contextmanager
-def _mosquitto(workdir: Path) -> Iterator[int]:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(binary).exists():
-        raise RuntimeError("mosquitto is not installed: run ./scripts/test (it installs it)")
-    port = free_port()
-    conf = workdir / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        f"user {getpass.getuser()}\nmax_queued_messages 1000000\n"
-        f"log_dest file {workdir / 'mosquitto.log'}\n",
-        encoding="utf-8",
-    )
-    process = subprocess.Popen([binary, "-c", str(conf)])  # noqa: S603 (Debian's mosquitto)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"mosquitto did not start on port {port}")
-            time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def _database(admin_url: str) -> Iterator[str]:
-    name = f"sg_bench_{secrets.token_hex(5)}"
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise RuntimeError(
-            f"PostgreSQL is not reachable at {admin_url}: {exc}. Start it (./scripts/test "
-            f"does) or pass --pg-admin-url / set {PG_ADMIN_URL_ENV}."
-        ) from exc
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )

@@ -12,7 +12,7 @@ import aiomqtt
 
 from cloud_ingest.config import IngestSettings, LivenessSettings, MetricsEndpoint, TsdbSettings
 from cloud_ingest.consumer import run_ingest
-from cloud_ingest.consumer.runner import IngestRuntime
+from cloud_ingest.consumer.runtime import IngestRuntime
 from contracts import (
     AckStatus,
     Envelope,

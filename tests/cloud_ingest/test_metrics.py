@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cloud_ingest import metrics as names
 from cloud_ingest.config import MetricsEndpoint
-from cloud_ingest.consumer.runner import IngestRuntime
+from cloud_ingest.consumer.runtime import IngestRuntime
 from contracts import AckStatus, TopicKind
 from tests.cloud_ingest.support import (
     event_envelope,
