@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from alerting.cli import app as alerting_app
+from care_app.cli import app as care_app_app
 from cloud_ingest.cli import app as ingest_app
 from edge_agent.cli import app as edge_app
 from firmware_sim.cli import app as sim_app
@@ -64,6 +65,7 @@ app.add_typer(sim_app, name="sim", help="Device emulators speaking the real wire
 app.add_typer(_not_yet("setup", 9, "Installer setup and commissioning"), name="setup")
 app.add_typer(eval_app, name="eval", help="Detector evaluation on real recordings.")
 app.add_typer(bench_app, name="bench", help="Benchmarks: figures as JSON, never pass/fail.")
+app.add_typer(care_app_app, name="app", help="Care worker phone app and operator console.")
 app.add_typer(contracts_app, name="contracts", help="Wire contracts: JSON Schema export.")
 
 
