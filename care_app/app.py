@@ -202,6 +202,9 @@ def create_app(settings: CareAppSettings, clock: Clock) -> FastAPI:  # noqa: PLR
                         html = pages.fragment(request, "_queue_items.html", incidents=rows)
                         data = "\n".join(f"data: {part}" for part in html.splitlines())
                         yield f"event: queue\n{data}\n\n"
+                    elif line.startswith("data: ") and name == "expired":
+                        yield "event: gone\ndata: 401\n\n"  # the login ended: log in again
+                        return
                     elif line.startswith(":"):
                         yield ": keepalive\n\n"
             except ApiError as exc:
