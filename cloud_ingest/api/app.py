@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from cloud_ingest.api import broker_account
 from cloud_ingest.api.context import ApiContext
 from cloud_ingest.api.routes import (
+    absences,
     commissioning,
     devices,
     events,
@@ -46,6 +47,7 @@ def create_app(context: ApiContext) -> FastAPI:
     for module in (
         login,
         residents,
+        absences,
         series,
         homes,
         gateways,

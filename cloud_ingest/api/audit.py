@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     RESIDENT_LIST = "resident.list"
     RESIDENT_REVEAL = "resident.reveal"
     ELIGIBILITY_OVERRIDE = "resident.eligibility_override"
+    ABSENCE_CHANGE = "resident.absence"
     HOME_READ = "home.read"
     HOME_BIND = "home.bind_resident"
     EVENTS_READ = "events.read"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from cloud_ingest.eligibility import DisabilityLevel
 from contracts.auth import Role
@@ -66,10 +66,26 @@ class ContactOut(Out):
 class AbsenceOut(Out):
     """A period away, in hospital or in respite care."""
 
+    id: int
     kind: str
     starts_at: datetime
     ends_at: datetime | None
     note: str | None
+
+
+class AbsenceIn(In):
+    """A period the resident is not at home: no care pages are expected from their home."""
+
+    kind: Literal["away", "hospital", "respite"]
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = Field(default=None, description="null: open-ended")
+    note: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> AbsenceIn:
+        if self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at (or null while it goes on)")
+        return self
 
 
 class ResidentOut(Out):

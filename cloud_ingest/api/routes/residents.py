@@ -229,8 +229,10 @@ def _detail(
             ContactOut(name=c.name, relation=c.relation, phone=c.phone, priority=c.priority)
             for c in contacts
         ],
-        absences=[
-            AbsenceOut(kind=a.kind, starts_at=a.starts_at, ends_at=a.ends_at, note=a.note)
-            for a in absences
-        ],
+        absences=[absence_out(a) for a in absences],
     )
+
+
+def absence_out(a: ResidentAbsence) -> AbsenceOut:
+    """An absence as the API shows it."""
+    return AbsenceOut(id=a.id, kind=a.kind, starts_at=a.starts_at, ends_at=a.ends_at, note=a.note)
