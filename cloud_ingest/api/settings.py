@@ -8,7 +8,10 @@ Example:
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
 
 from cloud_ingest.api.dynsec import DynsecAdmin
 from contracts.config import ConfigError, ConfigModel, secret_from_env
@@ -33,6 +36,29 @@ class ApiSettings(ConfigModel):
         default=None,
         description="the broker's dynamic-security admin: registered gateways get a broker user",
     )
+    timezone: str = Field(
+        default="Asia/Shanghai", description="the residents' local time: whose 'today' ages count"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Asia/Shanghai"
+            ) from None
+        return value
+
+    def today(self, now: datetime) -> date:
+        """The residents' local date at ``now`` (ages and eligibility use it).
+
+        >>> from datetime import UTC
+        >>> ApiSettings().today(datetime(2026, 11, 24, 17, 0, tzinfo=UTC)).isoformat()
+        '2026-11-25'
+        """
+        return now.astimezone(ZoneInfo(self.timezone)).date()
 
     def jwt_secret(self) -> str:
         """The signing secret from the environment (raises ``ConfigError`` if unset or short)."""

@@ -124,7 +124,7 @@ def list_residents(
     if living_alone is not None:
         query = query.where(Resident.living_alone == living_alone)
     rows = list(db.scalars(query.limit(limit + 1)))
-    today = context.clock.now().date()
+    today = context.settings.today(context.clock.now())
     page = page_of(
         rows,
         limit,
@@ -210,7 +210,9 @@ def override_eligibility(
 def _detail(
     db: Session, context: ApiContext, resident: Resident, *, hide_personal: bool
 ) -> ResidentDetailOut:
-    base = resident_out(resident, context.clock.now().date(), hide_personal=hide_personal)
+    base = resident_out(
+        resident, context.settings.today(context.clock.now()), hide_personal=hide_personal
+    )
     contacts = db.scalars(
         select(ResidentContact)
         .where(ResidentContact.resident_id == resident.id)
