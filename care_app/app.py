@@ -22,6 +22,7 @@ from starlette.responses import StreamingResponse
 
 from care_app.clients import ApiError, Apis
 from care_app.config import LOCALES, CareAppSettings
+from care_app.desk import add_desk_routes
 from care_app.evidence import evidence_view
 from care_app.labels import outcome_codes
 from care_app.render import Renderer
@@ -314,6 +315,8 @@ def create_app(settings: CareAppSettings, clock: Clock) -> FastAPI:  # noqa: PLR
             return JSONResponse(saved, status_code=201)
 
         return await checked_post(request, request.headers.get("X-CSRF-Token"), handler)
+
+    add_desk_routes(app, apis, pages.page, logged_in)
 
     @app.get("/manifest.webmanifest")
     def manifest(request: Request) -> Response:

@@ -76,12 +76,14 @@ class Apis:
         )
         return str(body["access_token"])
 
-    async def cloud_items(self, path: str, token: str, limit: int = 200) -> list[dict[str, Any]]:
-        """Every item of a paginated cloud list (at most ``limit``)."""
+    async def cloud_items(
+        self, path: str, token: str, limit: int = 200, **query: str
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated cloud list (at most ``limit``), filtered by ``query``."""
         items: list[dict[str, Any]] = []
         cursor: str | None = None
         while len(items) < limit:
-            params: dict[str, Any] = {"limit": min(100, limit - len(items))}
+            params: dict[str, Any] = {**query, "limit": min(100, limit - len(items))}
             if cursor:
                 params["cursor"] = cursor
             page = await self.cloud("GET", path, token, params=params)

@@ -110,3 +110,26 @@ def type_label(code: str) -> str:
 def outcome_codes() -> list[str]:
     """Outcome codes in the order the close form lists them."""
     return [code.value for code in OUTCOMES]
+
+
+GATEWAY_STATES = {
+    "online": N_("online"),
+    "offline": N_("offline"),
+    "unknown": N_("not heard from"),
+}
+DEVICE_STATES = {
+    "ok": N_("Working"),
+    "offline": N_("Offline"),
+    "never": N_("Never heard from"),
+}
+DISABILITY = {
+    "none": N_("None"),
+    "mild": N_("Mild"),
+    "moderate": N_("Moderate"),
+    "severe": N_("Severe"),
+}
+ABSENCES = {
+    "away": N_("Away"),
+    "hospital": N_("In hospital"),
+    "respite": N_("Respite care"),
+}

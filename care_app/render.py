@@ -46,6 +46,24 @@ def minutes(seconds: float | None) -> str:
     return "–" if seconds is None else str(int(seconds // 60))
 
 
+def minutes_1(seconds: float | None) -> str:
+    """Minutes with one decimal (``–`` if unknown).
+
+    >>> minutes_1(90), minutes_1(None)
+    ('1.5', '–')
+    """
+    return "–" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def percent(share: float | None) -> str:
+    """A 0..1 share as a percentage (``–`` if unknown).
+
+    >>> percent(0.956), percent(None)
+    ('96%', '–')
+    """
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
 class Renderer:
     """Renders a template in a locale."""
 
@@ -64,6 +82,8 @@ class Renderer:
             )
             env.filters["local_time"] = local_time
             env.filters["minutes"] = minutes
+            env.filters["minutes_1"] = minutes_1
+            env.filters["percent"] = percent
             env.globals.update(
                 labels=labels,
                 locale=locale,

@@ -20,6 +20,7 @@ from cloud_ingest.api.routes import (
     events,
     gateways,
     homes,
+    liveness,
     login,
     partners,
     residents,
@@ -55,6 +56,7 @@ def create_app(context: ApiContext) -> FastAPI:
         devices,
         events,
         partners,
+        liveness,
     ):
         app.include_router(module.router)
     app.include_router(broker_account.router)

@@ -23,10 +23,12 @@ from cloud_ingest.auth.secrets import SecretHasher
 from cloud_ingest.seed import apply_seed, load_seed_file
 from cloud_ingest.store import IngestStore
 from cloud_ingest.store import migrate as migrate_ingest
+from cloud_ingest.store.batch import Incoming
 from contracts.clock import FakeClock, SystemClock
 from contracts.envelope import Envelope, encode_envelope
 from contracts.events import EventBody, EventStatus, EventType, Evidence
 from contracts.ids import new_message_id
+from contracts.readings import MattressVitals
 from silverguard.sinks import WebhookReceiver
 from silverguard.sinks.http_server import LocalHttpServer
 from tests.alerting.escalation_support import JWT_SECRET_ENV, escalation_settings
@@ -74,6 +76,15 @@ class Stack:
         page.set_default_timeout(20_000)
         return page
 
+    def store_signs_of_life(self) -> None:
+        """The bed of home-0001 reports vitals (its gateway and bed are heard from; the smoke
+        sensor and the wristband stay silent), stored with liveness tracking as the consumer
+        does."""
+        now = datetime.now(UTC)
+        vitals = MattressVitals(in_bed=True, heart_rate_bpm=64, resp_rate_br_min=15)
+        envelope = _envelope("bed-0001", now, vitals)
+        self.store.store_batch([Incoming(envelope, encode_envelope(envelope))], track_liveness=True)
+
     def store_fall(self, resident_id: str = "res-0001") -> str:
         """A fall from the wristband, stored through the ingest store as the consumer would."""
         envelope = fall_envelope(resident_id, datetime.now(UTC))
@@ -114,18 +125,25 @@ def fall_envelope(resident_id: str, now: datetime) -> Envelope:
         signal_rate_hz=rate,
         signal={"accel_g": trace},
     )
+    body = EventBody.of(
+        EventType.FALL, evidence, status=EventStatus.RAISED, detector="edge.fall/v1"
+    )
+    return _envelope("band-0001", now, body, resident_id)
+
+
+def _envelope(
+    device_id: str, now: datetime, body: EventBody | MattressVitals, resident_id: str = "res-0001"
+) -> Envelope:
     return Envelope(
         message_id=new_message_id(now),
         org_id="org-demo",
         gateway_id="gw-0001",
         home_id="home-0001",
         resident_id=resident_id,
-        device_id="band-0001",
+        device_id=device_id,
         device_time=now,
         gateway_time=now,
-        body=EventBody.of(
-            EventType.FALL, evidence, status=EventStatus.RAISED, detector="edge.fall/v1"
-        ),
+        body=body,
     )
 
 

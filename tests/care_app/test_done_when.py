@@ -30,6 +30,7 @@ def _resident_reads(database_url: str, actor: str) -> int:
 
 
 async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) -> None:
+    stack.store_signs_of_life()
     page = await stack.phone("worker")
     await log_in(page, stack.app_url, "wang.fang")
     await expect(page.locator("h1")).to_have_text("我的事件")
@@ -65,6 +66,20 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     await expect(page.locator(".contacts a").first).to_have_attribute("href", "tel:+8613900000002")
     assert _resident_reads(stack.database_url, "cw-0001") >= 1
     await screenshot(page, "incident-zh")
+
+    await page.get_by_role("link", name="住户档案").click()
+    await expect(page.locator("h1")).to_have_text("张秀英")
+    devices = page.locator(".devices")
+    await expect(devices.locator("tr", has_text="卧室床垫")).to_contain_text("正常")
+    await expect(devices.locator("tr", has_text="厨房烟感")).to_contain_text("从未上线")
+    await expect(page.locator(".absences")).to_contain_text("住院")
+    await expect(page.locator(".absences")).to_contain_text("肺炎住院")
+    await expect(page.locator(".eligibility")).to_be_visible()
+    reads = _resident_reads(stack.database_url, "cw-0001")
+    await screenshot(page, "resident-zh")
+    await page.go_back()
+    await page.reload()
+    assert _resident_reads(stack.database_url, "cw-0001") > reads  # every view is audited
 
     await page.get_by_role("button", name="接单").click()
     await expect(page.locator("#status")).to_contain_text("已接单")
@@ -104,3 +119,15 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     await expect(desk_timeline).to_contain_text("已接单 · cw-0001")
     await expect(desk_timeline).to_contain_text("已结束 · cw-0001")
     await screenshot(desk, "timeline-desk-zh")
+    await desk.get_by_role("link", name="值班台").click()
+    home = desk.locator(".homes tr[data-home=home-0001]")
+    await expect(home.locator(".coverage .big")).to_have_text("33%")  # the bed of 3 devices
+    await expect(home).to_contain_text("无信号：band-0001, smoke-0001")
+    await expect(desk.locator(".open-incidents")).to_contain_text("没有未结束的事件")
+    response = desk.locator(".response tr", has_text="edge.fall/v1")
+    await expect(response.locator("td").nth(1)).to_have_text("1")
+    await expect(response.locator("td").nth(4)).to_have_text("100%")
+    await screenshot(desk, "console-zh")
+    worker_console = await page.goto(stack.app_url + "/console")
+    assert worker_console is not None
+    assert worker_console.status == 403  # care workers have no console
