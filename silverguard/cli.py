@@ -22,6 +22,7 @@ from silverguard.benchmarks.cli import app as bench_app
 from silverguard.contracts_cli import app as contracts_app
 from silverguard.demo.cli import demo
 from silverguard.evaluation.cli import app as eval_app
+from silverguard.setup.cli import app as setup_app
 
 app = typer.Typer(
     name="silverguard",
@@ -62,7 +63,7 @@ app.add_typer(edge_app, name="edge", help="Edge agent on the home gateway.")
 app.add_typer(ingest_app, name="ingest", help="Cloud ingest: MQTT consumer and storage.")
 app.add_typer(alerting_app, name="alerting", help="Alert router: incidents and notifications.")
 app.add_typer(sim_app, name="sim", help="Device emulators speaking the real wire formats.")
-app.add_typer(_not_yet("setup", 9, "Installer setup and commissioning"), name="setup")
+app.add_typer(setup_app, name="setup", help="Installer setup and commissioning self-test.")
 app.add_typer(eval_app, name="eval", help="Detector evaluation on real recordings.")
 app.add_typer(bench_app, name="bench", help="Benchmarks: figures as JSON, never pass/fail.")
 app.add_typer(care_app_app, name="app", help="Care worker phone app and operator console.")
