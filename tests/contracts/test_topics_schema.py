@@ -64,9 +64,3 @@ def test_webhook_signature_rejects_tampering_and_replay() -> None:
         verify_webhook(b"k", str(ts), sig, b"{}", now_s=ts + 3600)
     with pytest.raises(SignatureError, match="missing"):
         verify_webhook(b"k", None, sig, b"{}", now_s=ts)
-
-
-def test_not_yet_available_groups_say_so() -> None:
-    result = CliRunner().invoke(app, ["setup"])
-    assert result.exit_code == 2
-    assert "not yet available" in result.output
