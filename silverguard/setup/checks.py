@@ -2,7 +2,7 @@
 
 Example:
     >>> wrist_movement_g([(0.0, 0.0, 1.0), (0.3, 0.1, 1.2)])
-    0.26...
+    0.24...
     >>> result = CheckResult("bed", passed=False, figures={}, advice="lie on the bed")
     >>> result.as_dict()["passed"]
     False
