@@ -4,13 +4,17 @@ real webhook receiver, the care app, and Debian's Chromium driven by Playwright.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import math
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 from alerting.store.db import migrate as migrate_alerting
@@ -31,6 +35,7 @@ from contracts.ids import new_message_id
 from contracts.readings import MattressVitals
 from silverguard.sinks import WebhookReceiver
 from silverguard.sinks.http_server import LocalHttpServer
+from silverguard.sinks.push_service import PushServiceEmulator
 from tests.alerting.escalation_support import JWT_SECRET_ENV, escalation_settings
 from tests.alerting.support import (
     TOKEN_SECRET,
@@ -46,6 +51,7 @@ ROOT = Path(__file__).parents[2]
 SEED = ROOT / "deploy" / "examples" / "seed.yaml"
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "care_app"
 SESSION_SECRET_ENV = "SG_TEST_CARE_APP_SESSION_SECRET"
+VAPID_ENV = "SG_TEST_CARE_APP_VAPID_KEY"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,6 +73,7 @@ class Stack:
     app_url: str
     store: IngestStore
     receiver: WebhookReceiver
+    push: PushServiceEmulator
     browser: Browser
 
     async def phone(self, name: str) -> Page:
@@ -174,6 +181,7 @@ async def care_stack(database_url: str) -> AsyncIterator[Stack]:
     try:
         async with (
             WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver,
+            PushServiceEmulator() as push,
             LocalHttpServer(create_cloud_app(cloud)) as cloud_server,
         ):
             router = escalation_settings(
@@ -183,13 +191,20 @@ async def care_stack(database_url: str) -> AsyncIterator[Stack]:
                 directory_source="database",
                 directory={},
                 poll_interval_s=0.1,
-                channels={"webhook": {"secret_env": WEBHOOK_SECRET_ENV, "timeout_s": 5}},
+                channels={
+                    "webhook": {"secret_env": WEBHOOK_SECRET_ENV, "timeout_s": 5},
+                    "webpush": {
+                        "vapid_private_key_env": VAPID_ENV,
+                        "vapid_subject": "mailto:duty@silverguard.example",
+                    },
+                },
             )
             app = create_care_app(
                 CareAppSettings(
                     cloud_api_url=cloud_server.base_url,
                     alerting_api_url=router.public_base_url,
                     session_secret_env=SESSION_SECRET_ENV,
+                    vapid_public_key=vapid_public_key(os.environ[VAPID_ENV]),
                 ),
                 SystemClock(),
             )
@@ -202,7 +217,7 @@ async def care_stack(database_url: str) -> AsyncIterator[Stack]:
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
                 )
                 try:
-                    yield Stack(database_url, app_server.base_url, store, receiver, browser)
+                    yield Stack(database_url, app_server.base_url, store, receiver, push, browser)
                 finally:
                     await browser.close()
     finally:
@@ -210,9 +225,29 @@ async def care_stack(database_url: str) -> AsyncIterator[Stack]:
         cloud.close()
 
 
+def _vapid_private_key() -> str:
+    """A fresh VAPID key, as the router reads it (base64url PKCS#8 DER)."""
+    der = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return base64.urlsafe_b64encode(der).decode().rstrip("=")
+
+
+def vapid_public_key(private_b64url: str) -> str:
+    """The application server key a browser subscribes with (uncompressed point, base64url)."""
+    der = base64.urlsafe_b64decode(private_b64url + "=" * (-len(private_b64url) % 4))
+    key = serialization.load_der_private_key(der, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(point).decode().rstrip("=")
+
+
 def secrets_env() -> dict[str, str]:
     """The environment every component reads its secrets from."""
     return {
+        VAPID_ENV: _vapid_private_key(),
         **SEED_ENV,
         TOKEN_SECRET_ENV: TOKEN_SECRET,
         WEBHOOK_SECRET_ENV: WEBHOOK_SECRET,
@@ -234,4 +269,6 @@ async def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
+    small = ARTIFACTS / f"{name}.jpg"  # the README tour's copies come from these
+    await page.screenshot(path=str(small), full_page=True, type="jpeg", quality=55)
     return path

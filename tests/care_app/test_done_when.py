@@ -131,3 +131,43 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     worker_console = await page.goto(stack.app_url + "/console")
     assert worker_console is not None
     assert worker_console.status == 403  # care workers have no console
+
+
+async def test_a_phone_installs_the_app_and_gets_pushed_alerts(stack: Stack) -> None:
+    """The service worker registers, the manifest is served, the phone's push subscription
+    goes through the app (CSRF-checked) to the router, and the next fall is pushed to it."""
+    page = await stack.phone("worker")
+    await log_in(page, stack.app_url, "wang.fang")
+    worker = await page.evaluate(
+        "navigator.serviceWorker.ready.then(r => new URL(r.active.scriptURL).pathname)"
+    )
+    assert worker == "/sw.js"
+    manifest = await page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
+    )
+    assert (manifest["name"], manifest["display"], manifest["lang"]) == (
+        "银龄卫士",
+        "standalone",
+        "zh-CN",
+    )
+    button = page.locator("#push")
+    await expect(button).to_have_text("在本机接收告警")
+    subscription = stack.push.subscribe("wang-fang-phone")
+    post = """([body, csrf]) => fetch('/push/subscriptions', {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+        body: JSON.stringify(body)}).then(r => r.status)"""
+    assert await page.evaluate(post, [subscription, "forged"]) == 403
+    csrf = await button.get_attribute("data-csrf")
+    assert await page.evaluate(post, [subscription, csrf]) == 201
+
+    stack.store_fall()
+    for _ in range(200):
+        if stack.push.deliveries:
+            break
+        await page.wait_for_timeout(100)
+    [pushed] = stack.push.payloads("wang-fang-phone")
+    assert pushed["type"] == "fall"
+    assert pushed["title"].startswith("【紧急】")
+    assert stack.push.rejected == []
+    await page.goto(f"{stack.app_url}/incidents/{pushed['incident_id']}")  # what a tap opens
+    await expect(page.locator(".headline h1")).to_contain_text("跌倒")
