@@ -84,6 +84,29 @@ class CloudApi:
         """The gateway's own record (state, last seen)."""
         return dict(self._call("GET", "/api/v1/gateway/self", "read the gateway", auth=auth))
 
+    def upload_report(self, auth: tuple[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """Keep the commissioning report in the cloud (as the gateway); the receipt."""
+        return dict(
+            self._call(
+                "POST",
+                "/api/v1/gateway/commissioning-reports",
+                "upload the commissioning report",
+                expect=(201,),
+                json=body,
+                auth=auth,
+            )
+        )
+
+    def reports(self, gateway_id: str) -> list[dict[str, Any]]:
+        """The gateway's commissioning reports, newest first (operator login)."""
+        page = self._call(
+            "GET",
+            f"/api/v1/gateways/{gateway_id}/commissioning-reports",
+            "read commissioning reports",
+            headers=self._bearer(),
+        )
+        return list(page["items"])
+
     def login(self, username: str, password: str) -> None:
         """Log in as the operator who binds the home (OAuth2 password flow)."""
         token = self._call(

@@ -38,6 +38,41 @@ def build_report(
     }
 
 
+def upload_body(report: dict[str, Any], started_at: str) -> dict[str, Any]:
+    """The report in the cloud API's shape (``CommissioningReportIn``: flat figures).
+
+    Example:
+        >>> body = upload_body({"installer": "li", "at": "2026-11-24T08:00:00+00:00",
+        ...     "devices": [{"device_id": "bed-0001", "kind": "mattress", "serial": "SN1"}],
+        ...     "checks": [{"name": "bed", "passed": True, "figures": {"hr": 64, "x": None}}]},
+        ...     "2026-11-24T07:30:00+00:00")
+        >>> body["devices"], body["checks"][0]["figures"]
+        ([{'id': 'bed-0001', 'kind': 'mattress', 'serial': 'SN1'}], {'hr': 64})
+    """
+    return {
+        "installer": report["installer"],
+        "started_at": started_at,
+        "finished_at": report["at"],
+        "devices": [
+            {"id": d["device_id"], "kind": d["kind"], "serial": d.get("serial")}
+            for d in report["devices"]
+        ],
+        "checks": [
+            {
+                "name": c["name"],
+                "passed": c["passed"],
+                "detail": c.get("advice") or "",
+                "figures": {
+                    k: v
+                    for k, v in c.get("figures", {}).items()
+                    if isinstance(v, (int, float, str, bool))
+                },
+            }
+            for c in report["checks"]
+        ],
+    }
+
+
 def print_report(report: dict[str, Any], console: Console) -> None:
     """A readable summary of the report."""
     gw = report["gateway"]

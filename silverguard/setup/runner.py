@@ -20,7 +20,7 @@ from silverguard.setup.cloud import CloudApi
 from silverguard.setup.errors import SetupError
 from silverguard.setup.install import PASSWORD_ENV, install_unit, write_agent_config
 from silverguard.setup.options import SetupOptions
-from silverguard.setup.report import build_report, print_report
+from silverguard.setup.report import build_report, print_report, upload_body
 from silverguard.setup.state import SetupState, write_private
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,8 @@ class SetupRun:
             raise SetupError("no provisioning code", advice="give --code (from the operator)")
         creds = await asyncio.to_thread(self.api.register, self.o.code)
         write_private(self.creds_path, json.dumps(creds))
-        return {k: creds[k] for k in ("gateway_id", "org_id", "home_id", "topic_prefix")}
+        kept = {k: creds[k] for k in ("gateway_id", "org_id", "home_id", "topic_prefix")}
+        return kept | {"started_at": datetime.now(UTC).isoformat()}
 
     async def _broker_account(self) -> dict[str, Any]:
         return await asyncio.to_thread(self.api.broker_account, *self._auth())
@@ -306,6 +307,9 @@ class SetupRun:
                 }
             ],
         )
+        body = upload_body(report, reg["started_at"])
+        receipt = await asyncio.to_thread(self.api.upload_report, self._auth(), body)
+        report["uploaded"] = {"id": receipt["id"], "submitted_at": receipt["submitted_at"]}
         path = self.o.state_dir / "commissioning-report.json"
         write_private(path, json.dumps(report, indent=2))
         print_report(report, self.console)

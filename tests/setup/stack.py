@@ -50,11 +50,11 @@ class Cloud:
 
 
 @contextlib.contextmanager
-def api_server(database_url: str, broker: ProductionBroker) -> Iterator[str]:
+def api_server(database_url: str, broker: ProductionBroker | None) -> Iterator[str]:
     """The REST API served by uvicorn in a thread (the setup is its HTTP client)."""
     context = ApiContext(
         database_url,
-        ApiSettings(broker_admin=broker.admin()),
+        ApiSettings(broker_admin=broker.admin() if broker else None),
         JWT_SECRET,
         clock=SystemClock(),
         hasher=SecretHasher.fast_for_tests(),

@@ -20,6 +20,7 @@ from contracts.config import MqttEndpoint, MqttProtocol
 from contracts.devices.mattress_serial import MattressMode
 from firmware_sim.mattress import MattressFirmwareSim
 from firmware_sim.zigbee2mqtt_bridge import Zigbee2MqttBridgeSim
+from silverguard.setup.cloud import CloudApi
 from silverguard.setup.errors import SetupError
 from silverguard.setup.options import SetupOptions
 from silverguard.setup.runner import SetupRun
@@ -113,6 +114,10 @@ async def test_setup_runs_through_fails_on_a_missing_mattress_and_resumes(
                     play_systemd(opts.systemd_dir, opts.config_path),
                 ):
                     report = await SetupRun(opts, console).run()
+            operator = CloudApi(stack.url)
+            operator.login("duty.desk", STAFF_PASSWORD)
+            (stored,) = operator.reports("gw-0001")
+            operator.close()
     text = out.getvalue()
     assert "register (done earlier)" in text
     assert report["passed"] is True
@@ -138,6 +143,11 @@ async def test_setup_runs_through_fails_on_a_missing_mattress_and_resumes(
     assert report["installer"] == "Li Wei (installer)"
     saved = json.loads((opts.state_dir / "commissioning-report.json").read_text())
     assert saved == report
+    assert stored["id"] == report["uploaded"]["id"]
+    assert stored["passed"] is True
+    assert stored["report"]["installer"] == "Li Wei (installer)"
+    assert {d["serial"] for d in stored["report"]["devices"]} == {"SIM-000001", SMOKE_IEEE, BAND_ID}
+    assert len(stored["report"]["checks"]) == len(report["checks"])
     assert "ALL CHECKS PASSED" in text
     assert (opts.systemd_dir / "silverguard-edge.service").exists()
     assert stat.S_IMODE((opts.config_path.with_name("edge.env")).stat().st_mode) == 0o600
