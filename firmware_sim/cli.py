@@ -26,7 +26,10 @@ app = typer.Typer(no_args_is_help=True, help="Device emulators speaking the real
 _HOST = typer.Option("127.0.0.1", "--host", help="Home broker host.")
 _PORT = typer.Option(1883, "--port", help="Home broker port.")
 _CSV = typer.Option(
-    None, "--csv", help="Replay this accelerometer CSV (e.g. WEDA-FALL *_accel.csv, in g)."
+    None,
+    "--csv",
+    help="Replay this accelerometer CSV (e.g. WEDA-FALL *_accel.csv; m/s² with gravity, "
+    "as WEDA-FALL records it).",
 )
 _PROTOCOL = typer.Option(MqttProtocol.V311, "--protocol", help="MQTT protocol version.")
 
@@ -84,7 +87,8 @@ def wristband(
                 sent = 0
                 for t0, xyz in blocks_of(rows):
                     ts = start_ms + round((t0 - rows[0][0]) * 1000)
-                    await sim.publish(client, sim.accel_topic, sim.accel_payload(ts, xyz))
+                    payload = sim.accel_payload(ts, xyz, unit="m/s2")  # WEDA-FALL is in m/s²
+                    await sim.publish(client, sim.accel_topic, payload)
                     sent += 1
                     await asyncio.sleep(len(xyz) / 50)
                 return f"{sent} blocks from {recording}".encode()

@@ -25,8 +25,10 @@ import asyncio
 import csv
 import json
 import random
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 import aiomqtt
 
@@ -58,6 +60,7 @@ class WristbandSim:
         self.status: dict[str, object] = dict(NORMAL_STATUS)
         self._rng = random.Random(seed)  # noqa: S311 (sensor noise, not secrets)
         self._seq = 0
+        self.last_impact_monotonic: float | None = None
 
     def status_payload(self, **change: object) -> bytes:
         """Change some status fields (e.g. ``sos=True``) and return the status JSON."""
@@ -71,13 +74,53 @@ class WristbandSim:
         return json.dumps(self.status).encode()
 
     def accel_payload(
-        self, ts_ms: int, xyz_g: Sequence[tuple[float, float, float]], rate_hz: float = RATE_HZ
+        self,
+        ts_ms: int,
+        xyz: Sequence[tuple[float, float, float]],
+        rate_hz: float = RATE_HZ,
+        *,
+        unit: Literal["g", "m/s2"] = "g",
     ) -> bytes:
-        """One accelerometer block (samples in g) starting at ``ts_ms``."""
+        """One accelerometer block starting at ``ts_ms`` (samples in ``unit``)."""
         self._seq = (self._seq + 1) % 65536
-        samples = [[round(x, 4), round(y, 4), round(z, 4)] for x, y, z in xyz_g]
-        block = {"ts": ts_ms, "seq": self._seq, "rate_hz": rate_hz, "unit": "g", "xyz": samples}
+        samples = [[round(x, 4), round(y, 4), round(z, 4)] for x, y, z in xyz]
+        block = {"ts": ts_ms, "seq": self._seq, "rate_hz": rate_hz, "unit": unit, "xyz": samples}
         return json.dumps(block).encode()
+
+    def upright_seconds(self, seconds: int) -> list[list[tuple[float, float, float]]]:
+        """One-second blocks (in g) of a worn wrist at rest, forearm level: gravity on z."""
+        noise = self._rng.gauss
+        return [
+            [(noise(0, 0.02), noise(0, 0.02), 1.0 + noise(0, 0.02)) for _ in range(int(RATE_HZ))]
+            for _ in range(seconds)
+        ]
+
+    def fall_motion(self) -> list[list[tuple[float, float, float]]]:
+        """One-second blocks (in g): upright, a hard impact turning the wrist 90°, then lying
+        still on the floor with gravity on x (a fall nobody cancels)."""
+        noise = self._rng.gauss
+        n = int(RATE_HZ)
+        lying = [[(1.0 + noise(0, 0.01), noise(0, 0.01), noise(0, 0.01)) for _ in range(n)]]
+        impact = [*self.upright_seconds(1)[0][: n // 2], (5.1, 0.3, 2.0)]
+        impact += lying[0][: n - len(impact)]
+        still = [
+            [(1.0 + noise(0, 0.01), noise(0, 0.01), noise(0, 0.01)) for _ in range(n)]
+            for _ in range(6)
+        ]
+        return [*self.upright_seconds(2), impact, *still]
+
+    async def play_motion(
+        self, client: aiomqtt.Client, blocks: Sequence[Sequence[tuple[float, float, float]]]
+    ) -> None:
+        """Publish one-second blocks in real time, stamped with the wall clock; remembers when
+        a block with an impact (> 2.5 g) went out in ``last_impact_monotonic``."""
+        for block in blocks:
+            await self.publish(
+                client, self.accel_topic, self.accel_payload(int(time.time() * 1000), block)
+            )
+            if any(abs(x) + abs(y) + abs(z) > 2.5 for x, y, z in block):
+                self.last_impact_monotonic = time.monotonic()
+            await asyncio.sleep(len(block) / RATE_HZ)
 
     def resting_block(self, ts_ms: int, n: int = 50, rate_hz: float = RATE_HZ) -> bytes:
         """``n`` samples of a wrist at rest: gravity on z with a little noise."""

@@ -18,6 +18,7 @@ from firmware_sim.scenarios import (
     SMOKE_TEST,
     Scenario,
     ScenarioStep,
+    StepDevice,
     play_scenario,
 )
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
@@ -31,9 +32,13 @@ def test_scenarios_are_well_formed(scenario: Scenario) -> None:
     assert any(s.expected_event is not None for s in scenario.steps)
     sims: dict[str, SmokeSensorSim] = {}
     for step in scenario.steps:
-        if step.kind.value == "state":
+        if step.device_kind is StepDevice.SMOKE and step.kind.value == "state":
             sim = sims.setdefault(step.device, SmokeSensorSim(step.device))
             Z2mSmokeState.parse_payload(sim.apply(step.payload))
+        elif step.device_kind is StepDevice.MATTRESS:
+            assert set(step.payload) <= {"in_bed", "heart_rate_bpm", "resp_rate_br_min"}
+        elif step.device_kind is StepDevice.WRISTBAND:
+            assert step.payload["motion"] in {"upright", "fall"}
 
 
 def test_kitchen_fire_and_smoke_test() -> None:

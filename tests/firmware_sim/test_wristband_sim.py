@@ -88,3 +88,31 @@ def test_sim_wristband_to_a_dead_broker_fails_clearly() -> None:
     result = CliRunner().invoke(app, ["wristband", "--port", str(free_port()), "--seconds", "1"])
     assert result.exit_code == 1
     assert "is it running" in " ".join(result.output.split())
+
+
+def _detections_of(blocks: list[list[tuple[float, float, float]]]) -> list[str]:
+    from datetime import UTC, datetime, timedelta
+
+    from contracts.devices.wristband import WristbandAccelPayload
+    from edge_agent.detectors.fall import FallDetector
+    from firmware_sim.wristband import WristbandSim
+
+    band = WristbandSim("c8f09e3a11b2", seed=7)
+    detector = FallDetector()
+    t0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    ms0 = int(t0.timestamp() * 1000)
+    out = []
+    for i, block in enumerate(blocks):
+        payload = WristbandAccelPayload.parse_payload(band.accel_payload(ms0 + i * 1000, block))
+        out += detector.observe("band-1", payload.to_reading(), t0 + timedelta(seconds=i + 1))
+    out += detector.tick(t0 + timedelta(seconds=len(blocks) + 60))
+    return [d.event.type.value for d in out]
+
+
+def test_the_emulated_fall_is_a_fall_and_an_upright_wrist_is_not() -> None:
+    """The demo's fall scenario plays these motions; the real detector must agree."""
+    from firmware_sim.wristband import WristbandSim
+
+    band = WristbandSim("c8f09e3a11b2", seed=3)
+    assert _detections_of(band.upright_seconds(4) + band.fall_motion()) == ["fall"]
+    assert _detections_of(band.upright_seconds(12)) == []

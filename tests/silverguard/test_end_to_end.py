@@ -31,6 +31,7 @@ async def test_smoke_alarm_reaches_care_worker_on_real_servers(
         options = DemoOptions(
             config_dir=EXAMPLES_DIR,
             workdir=tmp_path / "work",
+            scenarios=("smoke_test", "kitchen_fire"),
             duration_s=60,
             home_broker=MqttEndpoint(port=home.port, protocol=MqttProtocol.V311),
             cloud_broker=MqttEndpoint(port=cloud.port, protocol=MqttProtocol.V5),
@@ -65,20 +66,30 @@ async def test_smoke_alarm_reaches_care_worker_on_real_servers(
     assert incidents[0].accepted_at is not None
 
 
+@pytest.mark.timeout(300)
 def test_demo_command_reports_json() -> None:
-    """The README's demo, as a user runs it: embedded brokers, SQLite, JSON out."""
+    """The README's demo, as a user runs it: embedded brokers, SQLite, JSON out, every
+    default scenario (smoke test, abnormal vitals, night exit, fall, kitchen fire)."""
     env = dict(os.environ)
     result = subprocess.run(
-        [sys.executable, "-m", "silverguard", "demo", "--duration", "30", "--json"],
+        [sys.executable, "-m", "silverguard", "demo", "--duration", "200", "--json"],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=260,
         env=env,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
     assert report["complete"] is True
+    detected = {e["detected_event_type"]: e for e in report["events"]}
+    assert set(detected) == {"smoke_test", "hr_high", "bed_exit_no_return", "fall", "fire"}
+    for kind in ("hr_high", "bed_exit_no_return", "fall", "fire"):
+        assert detected[kind]["accepted_by"] == "cw-0001", detected[kind]
+    explained = " ".join(str(row["detail"]) for row in report["timeline"])
+    assert "heart rate 135 bpm" in explained  # each alert explains itself with numbers
+    assert "out of bed" in explained
+    assert "impact" in explained
     fire = next(e for e in report["events"] if e["expected_event_type"] == "fire")
     assert fire["detected_event_type"] == "fire"
     assert 0 < fire["webhook_delivery_ms"] < 30_000

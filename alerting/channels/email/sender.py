@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -85,7 +86,9 @@ class EmailSender:
                     smtp.mail(s.from_address, ["SMTPUTF8"] if _needs_utf8(s.from_address) else [])
                 )
                 _check(smtp.rcpt(to_address, ["SMTPUTF8"] if _needs_utf8(to_address) else []))
-                code, reply = smtp.data(message.as_bytes())
+                # SMTP needs CRLF line ends (smtplib sends bytes as they are): a message
+                # longer than one line of 1000 bytes is refused otherwise.
+                code, reply = smtp.data(message.as_bytes(policy=email_policy.SMTP))
                 _check((code, reply))
                 return DeliveryReceipt(code, reply.decode(errors="replace"))
         except DeliveryError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from alerting.channels.email.config import EmailChannelSettings
@@ -32,6 +34,18 @@ async def test_zh_cn_mail_with_accept_link_is_delivered() -> None:
     assert "http://127.0.0.1:8400/a/TOKEN" in body
     assert "火警（居家异常）" in body
     assert "smoke detected in the kitchen" in body
+
+
+async def test_a_mail_longer_than_one_smtp_line_is_delivered() -> None:
+    """Regression: the message went out with bare LF line ends, so a mail over 1000 bytes
+    reached the relay as one over-long line and was refused ("500 Line too long")."""
+    long_summary = "suspected fall (impact 5.5 g, wrist turned 90°, still 6 s after); " * 12
+    notice = dataclasses.replace(sample_notice("cw-0001@example.org"), summary=long_summary)
+    with running_smtp_server() as (smtp, port):
+        receipt = await _sender(port).send(notice)
+    assert receipt.code == 250
+    [message] = smtp.messages
+    assert long_summary.strip() in message.get_content()
 
 
 async def test_smtp_4xx_is_retryable_and_5xx_permanent() -> None:
