@@ -2,6 +2,7 @@
 
 from alerting.store.db import create_db_engine, migrate
 from alerting.store.models import (
+    TERMINAL_STATUSES,
     Base,
     FeedCursor,
     FeedOutcome,
@@ -12,9 +13,13 @@ from alerting.store.models import (
     LogAction,
     Notification,
     NotificationStatus,
+    PushSubscription,
+    Silence,
 )
+from alerting.store.push import PushSubscriptionInfo, push_subscriptions_for
 
 __all__ = [
+    "TERMINAL_STATUSES",
     "Base",
     "FeedCursor",
     "FeedOutcome",
@@ -25,6 +30,10 @@ __all__ = [
     "LogAction",
     "Notification",
     "NotificationStatus",
+    "PushSubscription",
+    "PushSubscriptionInfo",
+    "Silence",
     "create_db_engine",
     "migrate",
+    "push_subscriptions_for",
 ]
