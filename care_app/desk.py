@@ -51,7 +51,16 @@ def add_desk_routes(app: FastAPI, apis: Apis, page: PageFn, logged_in: LoggedIn)
             if not session.is_desk:
                 return page(request, "error.html", 403, status=403, detail=session.role)
             token = session.token
-            homes, gateways, devices, liveness, mine, stats, quarantine = await asyncio.gather(
+            (
+                homes,
+                gateways,
+                devices,
+                liveness,
+                mine,
+                stats,
+                quarantine,
+                rosters,
+            ) = await asyncio.gather(
                 apis.cloud_items("/api/v1/homes", token),
                 apis.cloud_items("/api/v1/gateways", token),
                 apis.cloud_items("/api/v1/devices", token, limit=2000),
@@ -59,6 +68,7 @@ def add_desk_routes(app: FastAPI, apis: Apis, page: PageFn, logged_in: LoggedIn)
                 apis.alerting("GET", "/api/v1/me/incidents", token),
                 _or_none(apis.alerting("GET", "/api/v1/stats/outcomes", token)),
                 _or_none(apis.cloud_items("/api/v1/quarantine", token, limit=20)),
+                _or_none(apis.alerting("GET", "/api/v1/rosters/now", token)),
             )
             states = {g["id"]: g.get("state") for g in gateways}
             rows = []
@@ -78,6 +88,7 @@ def add_desk_routes(app: FastAPI, apis: Apis, page: PageFn, logged_in: LoggedIn)
                 incidents=mine["incidents"],
                 stats=(stats or {}).get("groups", []),
                 quarantine=quarantine,
+                rosters=(rosters or {}).get("rosters", []),
             )
 
         return await logged_in(request, handler)

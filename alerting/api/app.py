@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.api.callers import CallerResolver
 from alerting.api.care import accept_response, care_router
+from alerting.api.duty import duty_router
 from alerting.api.pages import confirm_page, message_page
 from alerting.api.tokens import tokens_from_settings
 from alerting.channels.voice.callback import voice_router
@@ -118,4 +119,5 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
         )
 
     app.include_router(care_router(settings, engine, clock, resolver))
+    app.include_router(duty_router(settings, clock, resolver))
     return app

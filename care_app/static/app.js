@@ -16,6 +16,18 @@
     });
     source.onerror = function () { live.textContent = queue.dataset.offline; };
   }
+  // ages keep counting between updates (the page's clock against the incident's opening)
+  function tick() {
+    var spans = document.querySelectorAll(".age[data-opened]");
+    for (var i = 0; i < spans.length; i++) {
+      var opened = Date.parse(spans[i].dataset.opened);
+      if (!isNaN(opened)) {
+        var n = Math.max(0, Math.floor((Date.now() - opened) / 60000));
+        spans[i].textContent = spans[i].dataset.fmt.replace("{n}", String(n));
+      }
+    }
+  }
+  window.setInterval(tick, 30000);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" });
   }

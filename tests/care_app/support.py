@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
+from alerting.config import AlertingSettings
 from alerting.store.db import migrate as migrate_alerting
 from care_app.app import create_app as create_care_app
 from care_app.config import CareAppSettings
@@ -75,6 +76,7 @@ class Stack:
     receiver: WebhookReceiver
     push: PushServiceEmulator
     browser: Browser
+    router: AlertingSettings
 
     async def phone(self, name: str) -> Page:
         """A fresh 360 px wide browser context (its own cookies) with one page."""
@@ -190,6 +192,7 @@ async def care_stack(database_url: str) -> AsyncIterator[Stack]:
                 api_port=free_port(),
                 directory_source="database",
                 directory={},
+                night_roster=True,
                 poll_interval_s=0.1,
                 channels={
                     "webhook": {"secret_env": WEBHOOK_SECRET_ENV, "timeout_s": 5},
@@ -217,7 +220,9 @@ async def care_stack(database_url: str) -> AsyncIterator[Stack]:
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
                 )
                 try:
-                    yield Stack(database_url, app_server.base_url, store, receiver, push, browser)
+                    yield Stack(
+                        database_url, app_server.base_url, store, receiver, push, browser, router
+                    )
                 finally:
                     await browser.close()
     finally:

@@ -6,11 +6,13 @@ English both render; the duty desk sees the incident's timeline."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from playwright.async_api import expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from alerting.rosters import on_duty
 from cloud_ingest.store.domain import AuditEntry
 from tests.care_app.support import Stack, log_in, screenshot
 
@@ -127,6 +129,9 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     response = desk.locator(".response tr", has_text="edge.fall/v1")
     await expect(response.locator("td").nth(1)).to_have_text("1")
     await expect(response.locator("td").nth(4)).to_have_text("100%")
+    [roster] = stack.router.rosters
+    on_duty_now = on_duty(roster, datetime.now(UTC), stack.router.timezone)  # day or night
+    await expect(desk.locator(".duty .flag")).to_have_text(on_duty_now)
     await screenshot(desk, "console-zh")
     worker_console = await page.goto(stack.app_url + "/console")
     assert worker_console is not None
