@@ -142,6 +142,8 @@ async def test_a_phone_installs_the_app_and_gets_pushed_alerts(stack: Stack) -> 
     """The service worker registers, the manifest is served, the phone's push subscription
     goes through the app (CSRF-checked) to the router, and the next fall is pushed to it."""
     page = await stack.phone("worker")
+    await log_in(page, stack.app_url, "wang.fang", "not-the-password")
+    await expect(page.locator(".error")).to_contain_text("用户名或密码错误")
     await log_in(page, stack.app_url, "wang.fang")
     worker = await page.evaluate(
         "navigator.serviceWorker.ready.then(r => new URL(r.active.scriptURL).pathname)"
