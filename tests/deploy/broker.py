@@ -2,8 +2,8 @@
 
 The config file is deploy/mosquitto/silverguard.conf as shipped; only its port, certificate and
 state paths are rewritten to the test's directory. Certificates come from
-deploy/pki/make-certs.sh and the users from deploy/mosquitto/dynsec-bootstrap.sh, so the test
-follows the documented procedure step by step.
+deploy/pki/make-certs.sh (through tests/pki.py) and the users from
+deploy/mosquitto/dynsec-bootstrap.sh, so the test follows the documented procedure.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 import aiomqtt
 
 from cloud_ingest.api.dynsec import DynsecAdmin
+from tests.pki import server_certificates
 from tests.servers import MosquittoInstance, mosquitto
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 PRODUCTION_CONF = DEPLOY / "mosquitto" / "silverguard.conf"
-MAKE_CERTS = DEPLOY / "pki" / "make-certs.sh"
 BOOTSTRAP = DEPLOY / "mosquitto" / "dynsec-bootstrap.sh"
 ADMIN_PASSWORD_ENV = "SG_TEST_BROKER_ADMIN_PASSWORD"
 
@@ -91,7 +91,7 @@ def production_broker(directory: Path) -> Iterator[ProductionBroker]:
     """Certificates, dynsec bootstrap and the production broker, as deploy/README.md says."""
     certs, state = directory / "certs", directory / "broker"
     state.mkdir(parents=True, exist_ok=True)
-    _run("sh", str(MAKE_CERTS), str(certs), "127.0.0.1", "IP:127.0.0.1", env={})
+    server_certificates(certs)
     env = {
         "SG_BROKER_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "SG_BROKER_INGEST_PASSWORD": secrets.token_urlsafe(16),

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiomqtt
@@ -20,47 +18,10 @@ from contracts.config import MqttEndpoint
 from edge_agent.agent import EdgeStage
 from tests.edge_agent.conftest import edge_settings
 from tests.edge_agent.test_agent_integration import STATUS_TOPIC, poll, running_agent
+from tests.pki import Pki, make_pki
 from tests.servers import MosquittoInstance, mosquitto
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass(frozen=True)
-class Pki:
-    ca: Path
-    server: tuple[Path, Path]
-    gateway: tuple[Path, Path]
-    ingest: tuple[Path, Path]
-
-
-def _openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-
-def make_pki(directory: Path) -> Pki:
-    """A throwaway CA, the broker's certificate for 127.0.0.1 and two client certificates."""
-    directory.mkdir(parents=True, exist_ok=True)
-    key_opts = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    ca_key, ca = directory / "ca.key", directory / "ca.crt"
-    ca_subject = ["-subj", "/CN=silverguard-test-ca", "-days", "2"]
-    _openssl("req", "-x509", *key_opts, *ca_subject, "-keyout", str(ca_key), "-out", str(ca))
-
-    def issue(name: str, cn: str, ext: str) -> tuple[Path, Path]:
-        key, csr, crt = (directory / f"{name}.{s}" for s in ("key", "csr", "crt"))
-        extfile = directory / f"{name}.ext"
-        extfile.write_text(ext)
-        _openssl("req", *key_opts, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={cn}")
-        ca_args = ["-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial"]
-        _openssl("x509", "-req", "-in", str(csr), *ca_args, "-out", str(crt), "-days", "2",
-                 "-extfile", str(extfile))  # fmt: skip
-        return crt, key
-
-    return Pki(
-        ca=ca,
-        server=issue("server", "127.0.0.1", "subjectAltName=IP:127.0.0.1\n"),
-        gateway=issue("gw-0001", "gw-0001", "extendedKeyUsage=clientAuth\n"),
-        ingest=issue("ingest", "cloud-ingest", "extendedKeyUsage=clientAuth\n"),
-    )
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ from tests.setup.stack import (
     wave_wristband,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 
 @contextlib.asynccontextmanager
