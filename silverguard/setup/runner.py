@@ -252,7 +252,8 @@ class SetupRun:
         timeout = self.o.step_timeout_s
         self.prompt("Lie down on the bed, still, for a moment.")
         assert settings.mattress is not None
-        results = [await selftest.check_bed(settings.mattress, timeout)]
+        rate = float(self.state.result("mattress")["sample_rate_hz"]) or 100.0
+        results = [await selftest.check_bed(settings.mattress, timeout, rate)]
         self.prompt(f"Wave the arm wearing the wristband {self.o.band_id}.")
         results.append(await selftest.check_wristband(settings, self.o.band_id, timeout))
         results.append(await selftest.link_quality(settings, self._auth()[1]))

@@ -31,16 +31,19 @@ from edge_agent.signal.bcg import RawMattressProcessor
 from silverguard.setup.checks import MOVEMENT_G, CheckResult, wrist_movement_g
 from silverguard.setup.cloud import CloudApi
 from silverguard.setup.devices import home_client
+from silverguard.setup.errors import SetupError
 
 log = logging.getLogger(__name__)
 
 Prompt = Callable[[str], None]
 
 
-async def check_bed(mattress: MattressSettings, timeout_s: float) -> CheckResult:
-    """Presence and a heart rate from the mattress."""
+async def check_bed(
+    mattress: MattressSettings, timeout_s: float, sample_rate_hz: float = 100.0
+) -> CheckResult:
+    """Presence and a heart rate from the mattress (raw BCG at ``sample_rate_hz`` or vitals)."""
     reader = SerialMattressReader(mattress, check_mode=False)
-    raw = RawMattressProcessor(100.0) if mattress.mode is MattressMode.RAW else None
+    raw = RawMattressProcessor(sample_rate_hz) if mattress.mode is MattressMode.RAW else None
     started = time.monotonic()
     try:
         async with asyncio.timeout(timeout_s):
@@ -136,7 +139,12 @@ async def check_chain(
     before = {e["message_id"] for e in api.events(settings.gateway_id)}
     async with agent_running(settings) as agent:
         if agent.done():
-            agent.result()  # raises the agent's error
+            failure = agent.exception() if not agent.cancelled() else None
+            raise SetupError(
+                f"the edge agent stopped at once on the new configuration: {failure}",
+                advice="fix what it says (silverguard edge check-config --config FILE shows the "
+                "configuration), then run setup again",
+            )
         online = await _poll(lambda: api.gateway_self(auth).get("state") == "online", timeout_s)
         results.append(
             CheckResult(
