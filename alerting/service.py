@@ -28,6 +28,7 @@ from alerting.errors import AlertingError
 from alerting.feed.poller import FeedPoller
 from alerting.store.db import create_db_engine, migrate
 from contracts.clock import Clock, SystemClock
+from contracts.net import bind_tcp_listener
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +96,9 @@ async def run_alerting(
 @contextlib.contextmanager
 def _listen(host: str, port: int) -> Generator[socket.socket, None, None]:
     """Bind the API's socket ourselves: uvicorn would ``sys.exit`` the host on a busy port."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
+        sock = bind_tcp_listener(host, port)
     except OSError as exc:
-        sock.close()
         raise AlertingError(
             f"the alerting API cannot listen on {host}:{port} ({exc.strerror}): "
             "choose another api.port or stop the program using it"

@@ -12,6 +12,7 @@ from cloud_ingest.api.context import ApiContext
 from cloud_ingest.config import IngestSettings
 from cloud_ingest.errors import IngestError
 from cloud_ingest.store import migrate
+from contracts.net import bind_tcp_listener
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +23,9 @@ def listen(host: str, port: int) -> socket.socket:
     Raises:
         IngestError: the address is in use or not ours to bind.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
+        sock = bind_tcp_listener(host, port)
     except OSError as exc:
-        sock.close()
         raise IngestError(
             f"the ingest API cannot listen on {host}:{port} ({exc.strerror}): "
             "choose another api.port or stop the program using it"

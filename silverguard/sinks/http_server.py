@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import socket
 from collections.abc import Generator
 from types import TracebackType
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from contracts.net import bind_tcp_listener
 
 __all__ = ["LocalHttpServer", "random_credential"]
 
@@ -58,9 +59,7 @@ class LocalHttpServer:
         return f"http://{self.host}:{self.port}"
 
     async def __aenter__(self) -> LocalHttpServer:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.host, self.port))
+        listener = bind_tcp_listener(self.host, self.port)
         self.port = listener.getsockname()[1]
         config = uvicorn.Config(self._app, log_level="warning", lifespan="off")
         self._server = _NoSignalServer(config)
