@@ -14,6 +14,7 @@ from contracts.devices.mattress_serial import MattressMode
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
 from silverguard.benchmarks.edge import run_edge_bench
 from silverguard.benchmarks.edge_backlog import run_backlog_bench
+from silverguard.benchmarks.fuzz_serial import run_serial_fuzz
 from silverguard.benchmarks.ingest import IngestBenchOptions, run_ingest_bench
 from silverguard.benchmarks.serial import run_serial_bench
 
@@ -75,6 +76,28 @@ def serial(
     console = Console()
     for key, value in result.items():
         console.print(f"{key:>34}: {value}")
+
+
+@app.command("fuzz-serial")
+def fuzz_serial(
+    *,
+    frames: Annotated[int, typer.Option(min=1000, help="Frames to generate.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed (a run is reproducible).")] = 1,
+    damaged: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of frames damaged.")
+    ] = 0.3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Fuzz the mattress serial decoder with random and mutated frames; exit 1 on a failure."""
+    result = run_serial_fuzz(frames, seed=seed, damaged_share=damaged)
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        console = Console()
+        for key, value in result.items():
+            console.print(f"{key:>30}: {value}")
+    if result["failures"] or result["untouched_missing_unexplained"]:
+        raise typer.Exit(code=1)
 
 
 @app.command("edge")
