@@ -10,19 +10,16 @@ Example:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
-    Dialect,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Text,
-    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -32,6 +29,7 @@ from contracts.feed import (
     EVENT_FEED_SEQ,
     EVENT_FEED_TABLE,
 )
+from contracts.sqltypes import UtcDateTime
 
 ID_LEN = 64
 """Longest pseudonymous id (contracts.ids.IDENTIFIER_PATTERN)."""
@@ -46,33 +44,6 @@ NAMING = {
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp that comes back aware (UTC) from SQLite too.
-
-    >>> UtcDateTime().process_result_value(datetime(2026, 1, 1), None).isoformat()
-    '2026-01-01T00:00:00+00:00'
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Store UTC; refuse naive times, whose meaning is unknown."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass a timezone-aware time")
-        return value.astimezone(UTC)
-
-    def process_result_value(
-        self, value: datetime | None, dialect: Dialect | None
-    ) -> datetime | None:
-        """Attach UTC to what SQLite returns without a zone."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class IngestBase(DeclarativeBase):

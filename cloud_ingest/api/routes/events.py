@@ -27,9 +27,10 @@ from cloud_ingest.api.schemas import AuditOut, EventOut, IncidentOut, Quarantine
 from cloud_ingest.api.scope import visible_residents
 from cloud_ingest.auth.principal import Principal
 from cloud_ingest.store.domain import AuditEntry
-from cloud_ingest.store.models import EventRow, QuarantineRow, UtcDateTime
+from cloud_ingest.store.models import EventRow, QuarantineRow
 from contracts.auth import Role
 from contracts.feed import INCIDENTS_TABLE
+from contracts.sqltypes import UtcDateTime
 from contracts.topics import PREFIX
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
