@@ -179,10 +179,13 @@ async def test_sigkill_of_one_worker_mid_load_loses_nothing_and_doubles_nothing(
     assert sum(sum(o.depth().values()) for o in outboxes) == total
     tasks = [asyncio.create_task(f.run()) for f in forwarders]
     try:
+        # Kill only once the victim has provably stored a share of its own (its metric counts
+        # committed rows), so "both workers took a share" does not depend on scheduling.
         async with asyncio.timeout(60):
-            while _stored_count(postgres_url) < total // 10:
+            by_victim = 0.0
+            while by_victim == 0 or _stored_count(postgres_url) < total // 10:
                 await asyncio.sleep(0.02)
-        by_victim = await asyncio.to_thread(victim.stored)
+                by_victim = await asyncio.to_thread(victim.stored)
         os.kill(victim.process.pid, signal.SIGKILL)
         victim.process.wait()
         at_kill = _stored_count(postgres_url)

@@ -75,7 +75,7 @@ async def test_ctrl_c_stops_cleanly_and_says_offline(
         with agent_process(config) as proc:
             await poll(lambda: GatewayState.ONLINE in states, timeout_s=45)  # a loaded machine
             proc.send_signal(signal.SIGINT)
-            _, stderr = await asyncio.to_thread(proc.communicate, timeout=10)
+            _, stderr = await asyncio.to_thread(proc.communicate, timeout=60)  # loaded machine
             assert proc.returncode == 0, stderr.decode()
             assert b"Traceback" not in stderr
             assert b"stopped" in stderr
