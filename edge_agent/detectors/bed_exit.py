@@ -31,10 +31,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contracts.events import EventBody, EventStatus, EventType, Evidence, Severity
-from contracts.readings import DeviceReading
 from edge_agent.detectors.base import Detection
-from edge_agent.errors import DetectorStateError
-from edge_agent.portrait.daytime import opt_time
+from edge_agent.detectors.portrait_base import NightExitDetector
 from edge_agent.portrait.limits import Basis, bed_exit_limit, night_window
 from edge_agent.portrait.settings import RoutineSettings
 from edge_agent.portrait.tracker import PortraitTracker
@@ -69,41 +67,23 @@ def wristband_phrase(still: timedelta | None, silent: timedelta | None) -> str:
     return f"wristband not heard for {silent.total_seconds() / 60:.0f} min"
 
 
-class BedExitDetector:
-    """Raises ``bed_exit_no_return`` when a night exit lasts longer than the resident's limit."""
+class BedExitDetector(NightExitDetector):
+    """Raises ``bed_exit_no_return`` when a night exit lasts longer than the resident's limit.
+
+    ``tick(now)`` raises the alert once the out-of-bed time passes the limit; mattress
+    presence may end an episode at once.
+    """
 
     name = DETECTOR_NAME
-
-    def __init__(self, settings: RoutineSettings | None = None) -> None:
-        """Use ``settings`` (defaults if omitted)."""
-        self._settings = settings or RoutineSettings()
-        self._tracker = PortraitTracker(self._settings.portrait)
-        self._exit_at: datetime | None = None
-        self._alerted = False
-        self._seen_exit: datetime | None = None
-
-    @property
-    def tracker(self) -> PortraitTracker:
-        """The embedded portrait tracker (read-only use)."""
-        return self._tracker
-
-    def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
-        """Take one reading; mattress presence may end an episode at once."""
-        self._tracker.observe(reading, now, device_id)
-        return self._update(now)
-
-    def tick(self, now: datetime) -> list[Detection]:
-        """Raise the alert once the out-of-bed time passes the limit."""
-        self._tracker.advance(now)
-        return self._update(now)
+    label = "bed-exit"
+    snapshot_version = SNAPSHOT_VERSION
 
     def _update(self, now: datetime) -> list[Detection]:
         t = self._tracker
         if t.in_bed:
             return self._back_in_bed(now)
-        exit_at = t.bed_changed_at
-        if t.in_bed is False and exit_at is not None and exit_at != self._seen_exit:
-            self._seen_exit = exit_at
+        exit_at = self._new_exit()
+        if exit_at is not None:
             self._alerted = False
             armed = in_night_window(t, self._settings, exit_at)
             self._exit_at = exit_at if armed else None
@@ -179,29 +159,3 @@ class BedExitDetector:
             detector=DETECTOR_NAME,
         )
         return [Detection(event)]
-
-    def snapshot(self) -> dict[str, object]:
-        """The whole state as JSON-ready data."""
-        return {
-            "version": SNAPSHOT_VERSION,
-            "tracker": self._tracker.snapshot(),
-            "exit_at": self._exit_at.isoformat() if self._exit_at else None,
-            "seen_exit": self._seen_exit.isoformat() if self._seen_exit else None,
-            "alerted": self._alerted,
-        }
-
-    def restore(self, snapshot: dict[str, object]) -> None:
-        """Resume from :meth:`snapshot` (raises ``DetectorStateError`` if unusable)."""
-        tracker = snapshot.get("tracker")
-        if snapshot.get("version") != SNAPSHOT_VERSION or not isinstance(tracker, dict):
-            raise DetectorStateError(
-                f"bed-exit snapshot has version {snapshot.get('version')!r}, expected "
-                f"{SNAPSHOT_VERSION}: it will start from a blank state"
-            )
-        self._tracker.restore(tracker)
-        try:
-            self._exit_at = opt_time(snapshot["exit_at"])
-            self._seen_exit = opt_time(snapshot["seen_exit"])
-            self._alerted = bool(snapshot["alerted"])
-        except (KeyError, ValueError) as exc:
-            raise DetectorStateError(f"bed-exit snapshot is damaged: {exc}") from exc

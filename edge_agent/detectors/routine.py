@@ -40,9 +40,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contracts.events import EventBody, EventStatus, EventType, Evidence
-from contracts.readings import DeviceReading
 from edge_agent.detectors.base import Detection
-from edge_agent.errors import DetectorStateError
+from edge_agent.detectors.portrait_base import PortraitDetector
 from edge_agent.portrait.daytime import opt_time
 from edge_agent.portrait.limits import (
     Basis,
@@ -52,7 +51,6 @@ from edge_agent.portrait.limits import (
     wake_limit,
 )
 from edge_agent.portrait.settings import RoutineSettings
-from edge_agent.portrait.tracker import PortraitTracker
 
 __all__ = ["RoutineDetector"]
 
@@ -79,33 +77,22 @@ def _active_run_start(local: datetime, hours: set[int]) -> datetime:
     return start
 
 
-class RoutineDetector:
-    """Raises ``not_up_by_usual_time`` and ``prolonged_inactivity`` from the life portrait."""
+class RoutineDetector(PortraitDetector):
+    """Raises ``not_up_by_usual_time`` and ``prolonged_inactivity`` from the life portrait.
+
+    Getting up or a sign of life clears an alert at once.
+    """
 
     name = DETECTOR_NAME
+    label = "routine"
+    snapshot_version = SNAPSHOT_VERSION
 
     def __init__(self, settings: RoutineSettings | None = None) -> None:
         """Use ``settings`` (defaults if omitted)."""
-        self._settings = settings or RoutineSettings()
-        self._tracker = PortraitTracker(self._settings.portrait)
+        super().__init__(settings)
         self._wake_checked_day: str | None = None
         self._not_up_since: datetime | None = None
         self._inactive_since: datetime | None = None
-
-    @property
-    def tracker(self) -> PortraitTracker:
-        """The embedded portrait tracker (read-only use)."""
-        return self._tracker
-
-    def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
-        """Take one reading; getting up or a sign of life clears an alert at once."""
-        self._tracker.observe(reading, now, device_id)
-        return self._update(now)
-
-    def tick(self, now: datetime) -> list[Detection]:
-        """Raise what the passing of time decides."""
-        self._tracker.advance(now)
-        return self._update(now)
 
     def _update(self, now: datetime) -> list[Detection]:
         return self._wake(now) + self._inactivity(now)
@@ -278,29 +265,15 @@ class RoutineDetector:
         return [Detection(event)]
 
     # ----------------------------------------------------------------- state
-    def snapshot(self) -> dict[str, object]:
-        """The whole state as JSON-ready data."""
+    def _state(self) -> dict[str, object]:
         return {
-            "version": SNAPSHOT_VERSION,
-            "tracker": self._tracker.snapshot(),
             "wake_checked_day": self._wake_checked_day,
             "not_up_since": self._not_up_since.isoformat() if self._not_up_since else None,
             "inactive_since": self._inactive_since.isoformat() if self._inactive_since else None,
         }
 
-    def restore(self, snapshot: dict[str, object]) -> None:
-        """Resume from :meth:`snapshot` (raises ``DetectorStateError`` if unusable)."""
-        tracker = snapshot.get("tracker")
-        if snapshot.get("version") != SNAPSHOT_VERSION or not isinstance(tracker, dict):
-            raise DetectorStateError(
-                f"routine snapshot has version {snapshot.get('version')!r}, expected "
-                f"{SNAPSHOT_VERSION}: it will start from a blank state"
-            )
-        self._tracker.restore(tracker)
-        try:
-            day = snapshot["wake_checked_day"]
-            self._wake_checked_day = day if isinstance(day, str) else None
-            self._not_up_since = opt_time(snapshot["not_up_since"])
-            self._inactive_since = opt_time(snapshot["inactive_since"])
-        except (KeyError, ValueError) as exc:
-            raise DetectorStateError(f"routine snapshot is damaged: {exc}") from exc
+    def _load_state(self, snapshot: dict[str, object]) -> None:
+        day = snapshot["wake_checked_day"]
+        self._wake_checked_day = day if isinstance(day, str) else None
+        self._not_up_since = opt_time(snapshot["not_up_since"])
+        self._inactive_since = opt_time(snapshot["inactive_since"])

@@ -38,13 +38,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contracts.events import EventBody, EventStatus, EventType, Evidence, Severity
-from contracts.readings import DeviceReading
 from edge_agent.detectors.base import Detection
 from edge_agent.detectors.bed_exit import in_night_window
-from edge_agent.errors import DetectorStateError
-from edge_agent.portrait.daytime import opt_time
-from edge_agent.portrait.settings import RoutineSettings
-from edge_agent.portrait.tracker import PortraitTracker
+from edge_agent.detectors.portrait_base import NightExitDetector
 
 __all__ = ["WanderingDetector"]
 
@@ -54,28 +50,16 @@ _STILL_NIGHT = timedelta(hours=1)
 """Leaving within this of a night exit counts even if the night window has just ended."""
 
 
-class WanderingDetector:
-    """Raises ``possible_wandering`` for a night exit with the wristband out of reach."""
+class WanderingDetector(NightExitDetector):
+    """Raises ``possible_wandering`` for a night exit with the wristband out of reach.
+
+    ``tick(now)`` raises once the exit has lasted ``limit_min`` with the wristband out of
+    reach; a return to bed or to reach clears an alert at once.
+    """
 
     name = DETECTOR_NAME
-
-    def __init__(self, settings: RoutineSettings | None = None) -> None:
-        """Use ``settings`` (defaults if omitted)."""
-        self._settings = settings or RoutineSettings()
-        self._tracker = PortraitTracker(self._settings.portrait)
-        self._exit_at: datetime | None = None
-        self._seen_exit: datetime | None = None
-        self._alerted = False
-
-    def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
-        """Take one reading; a return to bed or to reach clears an alert at once."""
-        self._tracker.observe(reading, now, device_id)
-        return self._update(now)
-
-    def tick(self, now: datetime) -> list[Detection]:
-        """Raise once the exit has lasted ``limit_min`` with the wristband out of reach."""
-        self._tracker.advance(now)
-        return self._update(now)
+    label = "wandering"
+    snapshot_version = SNAPSHOT_VERSION
 
     def _out_of_reach(self, now: datetime) -> str | None:
         t = self._tracker
@@ -117,9 +101,8 @@ class WanderingDetector:
         if t.in_bed:
             self._exit_at = None
             return []
-        exit_at = t.bed_changed_at
-        if t.in_bed is False and exit_at is not None and exit_at != self._seen_exit:
-            self._seen_exit = exit_at
+        exit_at = self._new_exit()
+        if exit_at is not None:
             self._exit_at = exit_at if in_night_window(t, self._settings, exit_at) else None
         if self._exit_at is None or self._alerted:
             return []
@@ -161,29 +144,3 @@ class WanderingDetector:
             detector=DETECTOR_NAME,
         )
         return [Detection(event)]
-
-    def snapshot(self) -> dict[str, object]:
-        """The whole state as JSON-ready data."""
-        return {
-            "version": SNAPSHOT_VERSION,
-            "tracker": self._tracker.snapshot(),
-            "exit_at": self._exit_at.isoformat() if self._exit_at else None,
-            "seen_exit": self._seen_exit.isoformat() if self._seen_exit else None,
-            "alerted": self._alerted,
-        }
-
-    def restore(self, snapshot: dict[str, object]) -> None:
-        """Resume from :meth:`snapshot` (raises ``DetectorStateError`` if unusable)."""
-        tracker = snapshot.get("tracker")
-        if snapshot.get("version") != SNAPSHOT_VERSION or not isinstance(tracker, dict):
-            raise DetectorStateError(
-                f"wandering snapshot has version {snapshot.get('version')!r}, expected "
-                f"{SNAPSHOT_VERSION}: it will start from a blank state"
-            )
-        self._tracker.restore(tracker)
-        try:
-            self._exit_at = opt_time(snapshot["exit_at"])
-            self._seen_exit = opt_time(snapshot["seen_exit"])
-            self._alerted = bool(snapshot["alerted"])
-        except (KeyError, ValueError) as exc:
-            raise DetectorStateError(f"wandering snapshot is damaged: {exc}") from exc
