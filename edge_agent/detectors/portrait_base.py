@@ -26,7 +26,6 @@ start from a blank state
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
 from contracts.readings import DeviceReading
 from edge_agent.detectors.base import Detection
@@ -47,9 +46,9 @@ class PortraitDetector:
         snapshot_version: The version of this detector's snapshot layout.
     """
 
-    name: ClassVar[str]
-    label: ClassVar[str]
-    snapshot_version: ClassVar[int] = 1
+    name: str
+    label: str
+    snapshot_version: int = 1
 
     def __init__(self, settings: RoutineSettings | None = None) -> None:
         """Use ``settings`` (defaults if omitted)."""
