@@ -25,6 +25,7 @@ from alerting.channels.webhook.sender import WebhookSender
 from alerting.config import AlertingSettings
 from alerting.dispatch.dispatcher import Dispatcher
 from alerting.errors import AlertingError
+from alerting.feed.listener import listen_for_new_events
 from alerting.feed.poller import FeedPoller
 from alerting.store.db import create_db_engine, migrate
 from contracts.clock import Clock, SystemClock
@@ -81,8 +82,15 @@ async def run_alerting(
             )
             with _listen(settings.api.host, settings.api.port) as listener:
                 async with asyncio.TaskGroup() as tg:
-                    new_pages = asyncio.Event()
-                    tg.create_task(FeedPoller(engine, settings, clock).run(new_pages), name="feed")
+                    new_pages, new_events = asyncio.Event(), asyncio.Event()
+                    if engine.dialect.name == "postgresql":
+                        tg.create_task(
+                            listen_for_new_events(settings.database_url, new_events),
+                            name="feed-listen",
+                        )
+                    tg.create_task(
+                        FeedPoller(engine, settings, clock).run(new_pages, new_events), name="feed"
+                    )
                     tg.create_task(
                         Dispatcher(engine, settings, senders, tokens, clock).run(new_pages),
                         name="dispatch",

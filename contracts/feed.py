@@ -16,6 +16,10 @@ EVENT_FEED_MESSAGE_ID = "message_id"
 """The envelope's message id (unique)."""
 EVENT_FEED_ENVELOPE = "envelope_json"
 """The envelope exactly as validated, as JSON text."""
+EVENT_FEED_NOTIFY_CHANNEL = "sg_event_feed"
+"""On PostgreSQL the ingest sends ``NOTIFY`` on this channel in the transaction that adds feed
+rows (delivered at commit), so a reader that ``LISTEN``s reads at once instead of at its next
+poll. Polling stays the source of truth: a missed notification only costs one poll interval."""
 
 INCIDENTS_TABLE = "incidents"
 """The alert router's incidents (owned and written by ``alerting``; others only read)."""

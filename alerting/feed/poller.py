@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlalchemy import Engine, select, update
@@ -81,12 +82,19 @@ class FeedPoller:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot advance the feed cursor: {exc}") from exc
 
-    async def run(self, wake_dispatcher: asyncio.Event | None = None) -> None:
+    async def run(
+        self,
+        wake_dispatcher: asyncio.Event | None = None,
+        new_events: asyncio.Event | None = None,
+    ) -> None:
         """Poll until cancelled; database trouble is logged and retried, never fatal.
 
         ``wake_dispatcher`` is set whenever events were processed, so new pages go out at
-        once instead of at the dispatcher's next poll.
+        once instead of at the dispatcher's next poll. ``new_events`` (set by
+        :func:`~alerting.feed.listener.listen_for_new_events`) ends the wait between polls
+        early.
         """
+        new_events = new_events or asyncio.Event()
         failing = False
         while True:
             try:
@@ -103,4 +111,7 @@ class FeedPoller:
             if done and wake_dispatcher is not None:
                 wake_dispatcher.set()
             if len(done) < self._settings.feed_batch_size:
-                await asyncio.sleep(self._settings.poll_interval_s)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._settings.poll_interval_s):
+                        await new_events.wait()
+                new_events.clear()

@@ -30,6 +30,7 @@ from cloud_ingest.store.models import (
 )
 from contracts.envelope import Envelope
 from contracts.events import EventBody
+from contracts.feed import EVENT_FEED_NOTIFY_CHANNEL
 from contracts.series import DeviceKind, device_kind_of
 
 T = TypeVar("T")
@@ -166,7 +167,10 @@ def insert_events(conn: Connection, items: Sequence[Incoming], now: datetime) ->
     for item in items:
         assert isinstance(item.envelope.body, EventBody)
         rows.append(event_row(item.envelope, item.envelope.body, item.raw, now))
-    return insert_new(conn, table_of(EventRow), rows)
+    stored = insert_new(conn, table_of(EventRow), rows)
+    if stored and conn.dialect.name == "postgresql":  # readers wake at commit, not next poll
+        conn.execute(select(func.pg_notify(EVENT_FEED_NOTIFY_CHANNEL, "")))
+    return stored
 
 
 def insert_readings(conn: Connection, items: Sequence[Incoming], now: datetime) -> set[str]:
