@@ -1,0 +1,185 @@
+"""Simulated gateways for the fault suite: each home its own MQTT identity, sending alarms and
+telemetry the way the edge forwarder does (QoS 1, resend until the cloud acks)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from paho.mqtt.client import Client, MQTTMessage
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from contracts.envelope import Envelope, encode_envelope
+from contracts.events import EventBody, EventType, Evidence
+from contracts.ids import new_message_id
+from contracts.readings import MattressVitals
+from contracts.topics import TopicKind, build_topic
+
+ORG = "org-faults"
+
+
+@dataclass
+class _Pending:
+    topic: str
+    payload: bytes
+    first_sent: float
+    last_sent: float
+
+
+@dataclass
+class Gateway:
+    """One home's gateway: publishes, keeps what is not acked, resends it."""
+
+    port: int
+    index: int
+    resend_after_s: float = 2.0
+    pending: dict[str, _Pending] = field(default_factory=dict)
+    alarms: list[str] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
+    ack_delay_s: dict[str, float] = field(default_factory=dict)
+    resends: int = 0
+
+    def __post_init__(self) -> None:
+        self.gateway_id = f"gw-{self.index:03d}"
+        self._lock = threading.Lock()
+        self.client = Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=f"{self.gateway_id}-{secrets.token_hex(3)}",
+            protocol=MQTTProtocolVersion.MQTTv5,
+        )
+        self.client.on_message = self._on_ack
+        self.client.on_connect = lambda c, *_: c.subscribe(
+            build_topic(ORG, self.gateway_id, TopicKind.ACK), qos=1
+        )
+        self.client.reconnect_delay_set(1, 1)
+        self.client.connect_async("127.0.0.1", self.port)
+        self.client.loop_start()
+
+    def _on_ack(self, _c: Client, _u: object, message: MQTTMessage) -> None:
+        body = json.loads(message.payload)
+        now = time.monotonic()
+        with self._lock:
+            for message_id, _status in body["body"]["acked"]:
+                sent = self.pending.pop(message_id, None)
+                if sent is not None:
+                    self.ack_delay_s[message_id] = now - sent.first_sent
+
+    def _send(self, kind: TopicKind, body: EventBody | MattressVitals) -> str:
+        at = datetime.now(UTC)
+        envelope = Envelope(
+            message_id=new_message_id(at),
+            org_id=ORG,
+            gateway_id=self.gateway_id,
+            home_id=f"home-{self.index:03d}",
+            resident_id=f"res-{self.index:03d}",
+            device_id=f"dev-{self.index:03d}",
+            gateway_time=at,
+            body=body,
+        )
+        topic = build_topic(ORG, self.gateway_id, kind)
+        payload = encode_envelope(envelope)
+        now = time.monotonic()
+        with self._lock:
+            self.pending[envelope.message_id] = _Pending(topic, payload, now, now)
+        self.client.publish(topic, payload, qos=1)
+        return envelope.message_id
+
+    def alarm(self, n: int) -> None:
+        """Send the home's ``n``-th alarm (a fall)."""
+        body = EventBody.of(
+            EventType.FALL, Evidence(summary=f"fault-suite fall {n}", values={"n": n})
+        )
+        self.alarms.append(self._send(TopicKind.EVENT, body))
+
+    def reading(self, n: int) -> None:
+        """Send one vitals reading."""
+        body = MattressVitals(in_bed=True, heart_rate_bpm=60 + n % 20, resp_rate_br_min=14)
+        self.readings.append(self._send(TopicKind.READING, body))
+
+    def resend_due(self) -> None:
+        """Resend what waited too long for its ack (the outbox forwarder's rule)."""
+        now = time.monotonic()
+        with self._lock:
+            due = [p for p in self.pending.values() if now - p.last_sent >= self.resend_after_s]
+            for p in due:
+                p.last_sent = now
+        for p in due:
+            self.client.publish(p.topic, p.payload, qos=1)
+            self.resends += 1
+
+    def unacked(self) -> int:
+        with self._lock:
+            return len(self.pending)
+
+    def stop(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+class Fleet:
+    """Several gateways sending a scripted stream on a background thread."""
+
+    def __init__(self, port: int, homes: int, *, per_second: float = 20.0) -> None:
+        self.gateways = [Gateway(port, i) for i in range(homes)]
+        self._stop = threading.Event()
+        self._period = 1.0 / per_second
+        self._thread = threading.Thread(target=self._run, name="fault-fleet", daemon=True)
+        self.sent = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            gateway = self.gateways[n % len(self.gateways)]
+            if n % 5 == 0:
+                gateway.alarm(n)
+            else:
+                gateway.reading(n)
+            n += 1
+            self.sent = n
+            if n % 10 == 0:
+                for g in self.gateways:
+                    g.resend_due()
+            self._stop.wait(self._period)
+
+    def stop_sending(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def drain(self, timeout_s: float = 90.0) -> None:
+        """Resend until every message is acked (raises if it does not happen in time)."""
+        deadline = time.monotonic() + timeout_s
+        while any(g.unacked() for g in self.gateways):
+            if time.monotonic() > deadline:
+                left = sum(g.unacked() for g in self.gateways)
+                raise AssertionError(f"{left} messages never acked within {timeout_s} s")
+            for g in self.gateways:
+                g.resend_due()
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self._stop.set()
+        for g in self.gateways:
+            g.stop()
+
+    @property
+    def alarm_ids(self) -> list[str]:
+        return [m for g in self.gateways for m in g.alarms]
+
+    @property
+    def reading_ids(self) -> list[str]:
+        return [m for g in self.gateways for m in g.readings]
+
+    def delays_ms(self) -> dict[str, float]:
+        values = sorted(d * 1000 for g in self.gateways for d in g.ack_delay_s.values())
+        return {
+            "p50": round(values[len(values) // 2], 1),
+            "max": round(values[-1], 1),
+            "resends": sum(g.resends for g in self.gateways),
+        }
