@@ -316,7 +316,7 @@ def create_app(settings: CareAppSettings, clock: Clock) -> FastAPI:  # noqa: PLR
 
         return await checked_post(request, request.headers.get("X-CSRF-Token"), handler)
 
-    add_desk_routes(app, apis, pages.page, logged_in)
+    add_desk_routes(app, apis, pages.page, logged_in, settings)
 
     @app.get("/manifest.webmanifest")
     def manifest(request: Request) -> Response:

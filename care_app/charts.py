@@ -11,14 +11,14 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 
 WIDTH = 320
 HEIGHT = 140
 PAD_L = 36
 PAD_B = 20
-PAD_T = 10
+PAD_T = 12
 
 
 def _finite(values: Sequence[float]) -> list[float]:
@@ -72,9 +72,14 @@ def line_chart(
 
 
 def bar_chart(
-    values: Sequence[float], *, labels: Sequence[str], label: str, highlight: int | None = None
+    values: Sequence[float],
+    *,
+    labels: Sequence[str],
+    label: str,
+    highlights: Collection[int] = (),
 ) -> str:
-    """Bars of ``values`` with a label under every few bars (e.g. activity by hour)."""
+    """Bars of ``values`` with a label under every few bars (e.g. activity by hour); the bars
+    at ``highlights`` stand out (e.g. the usual sleep window)."""
     if not values:
         return ""
     top = max(_finite(values) or [0.0]) or 1.0
@@ -83,11 +88,12 @@ def bar_chart(
     every = max(1, len(values) // 8)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="{WIDTH - 6}" y="{PAD_T - 1}" class="tick" text-anchor="end">max {top:g}</text>',
     ]
     for i, v in enumerate(values):
         h = plot_h * (v / top if math.isfinite(v) else 0.0)
-        cls = "bar hi" if i == highlight else "bar"
+        cls = "bar hi" if i in highlights else "bar"
         parts.append(
             f'<rect x="{4 + i * step + 1:.1f}" y="{PAD_T + plot_h - h:.1f}" '
             f'width="{max(1.0, step - 2):.1f}" height="{h:.1f}" class="{cls}"/>'

@@ -38,6 +38,8 @@ class CareAppSettings(ConfigModel):
         default=False, description="mark cookies Secure (set true behind HTTPS)"
     )
     default_locale: Locale = "zh_CN"
+    timezone: str = Field(default="Asia/Shanghai", description="the homes' time zone")
+    portrait_days: int = Field(default=7, ge=1, le=28, description="days the portrait covers")
     vapid_public_key: str | None = Field(
         default=None, description="the Web Push VAPID public key (base64url), if push is on"
     )

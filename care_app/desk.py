@@ -7,16 +7,23 @@ there) and the router's API for incidents and response-time figures.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
+from care_app.charts import bar_chart
 from care_app.clients import ApiError, Apis
+from care_app.config import CareAppSettings
 from care_app.coverage import home_coverage
+from care_app.portrait import life_portrait
 from care_app.session import Session
 
+log = logging.getLogger(__name__)
+PORTRAIT_STEP_S = 600
 Handler = Callable[[Request, Session], Awaitable[Response]]
 LoggedIn = Callable[[Request, Handler], Awaitable[Response]]
 PageFn = Callable[..., HTMLResponse]
@@ -42,7 +49,61 @@ def _health(devices: list[dict[str, Any]], liveness: list[dict[str, Any]]) -> li
     return out
 
 
-def add_desk_routes(app: FastAPI, apis: Apis, page: PageFn, logged_in: LoggedIn) -> None:
+async def _series(
+    apis: Apis, token: str, resident_id: str, field: str, days: int
+) -> list[tuple[datetime, float]]:
+    end = datetime.now(UTC)
+    params = {
+        "field": field,
+        "start": (end - timedelta(days=days)).isoformat(),
+        "end": end.isoformat(),
+        "step_s": str(PORTRAIT_STEP_S),
+    }
+    found = await apis.cloud("GET", f"/api/v1/residents/{resident_id}/series", token, params=params)
+    return [
+        (datetime.fromisoformat(p["t"]), float(p["value"]))
+        for series in found["series"]
+        for p in series["points"]
+    ]
+
+
+async def portrait_charts(
+    apis: Apis, token: str, resident_id: str, settings: CareAppSettings
+) -> dict[str, Any] | None:
+    """The life portrait's pictures (``None`` when the time series are not available)."""
+    try:
+        in_bed = await _series(apis, token, resident_id, "in_bed", settings.portrait_days)
+        movement = await _series(apis, token, resident_id, "movement_index", settings.portrait_days)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        log.info("no life portrait for a resident: %s", exc.status)
+        return None
+    portrait = life_portrait(in_bed, movement, settings.timezone)
+    if portrait is None:
+        return None
+    hours = [f"{h:02d}" for h in range(24)]
+    nights = sorted(portrait.night_exits)
+    return {
+        "portrait": portrait,
+        "bed": bar_chart(
+            portrait.bed_share_by_hour,
+            labels=hours,
+            label="in bed by hour",
+            highlights=portrait.sleep_hours,
+        ),
+        "exits": bar_chart(
+            [portrait.night_exits[n] for n in nights],
+            labels=[n[5:] for n in nights],
+            label="night exits",
+        ),
+        "movement": bar_chart(portrait.movement_by_hour, labels=hours, label="movement by hour"),
+    }
+
+
+def add_desk_routes(
+    app: FastAPI, apis: Apis, page: PageFn, logged_in: LoggedIn, settings: CareAppSettings
+) -> None:
     """Mount the console and the resident page on ``app``."""
 
     @app.get("/console", response_class=HTMLResponse)
@@ -109,6 +170,7 @@ def add_desk_routes(app: FastAPI, apis: Apis, page: PageFn, logged_in: LoggedIn)
                 resident=person,
                 homes=homes,
                 devices=_health(devices, liveness["items"]),
+                portrait=await portrait_charts(apis, token, resident_id, settings),
             )
 
         return await logged_in(request, handler)

@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.care_app.support import Stack, care_stack, secrets_env
+from tests.servers import VictoriaMetricsInstance
 
 
 @pytest.fixture
-async def stack(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stack]:
-    """The cloud API, the alert router, the care app and Chromium, on one seeded database."""
+async def stack(
+    postgres_url: str, victoria: VictoriaMetricsInstance, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Stack]:
+    """The cloud API (with VictoriaMetrics), the alert router, the care app and Chromium, on
+    one seeded database."""
     for name, value in secrets_env().items():
         monkeypatch.setenv(name, value)
-    async with care_stack(postgres_url) as running:
+    async with care_stack(postgres_url, victoria.url) as running:
         yield running

@@ -12,7 +12,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
@@ -25,10 +27,13 @@ from cloud_ingest.api.app import create_app as create_cloud_app
 from cloud_ingest.api.context import ApiContext
 from cloud_ingest.api.settings import ApiSettings
 from cloud_ingest.auth.secrets import SecretHasher
+from cloud_ingest.config import TsdbSettings
 from cloud_ingest.seed import apply_seed, load_seed_file
 from cloud_ingest.store import IngestStore
 from cloud_ingest.store import migrate as migrate_ingest
 from cloud_ingest.store.batch import Incoming
+from cloud_ingest.tsdb.points import points_of
+from cloud_ingest.tsdb.writer import TsdbWriter
 from contracts.clock import FakeClock, SystemClock
 from contracts.envelope import Envelope, encode_envelope
 from contracts.events import EventBody, EventStatus, EventType, Evidence
@@ -63,6 +68,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE = ViewportSize(width=360, height=780)
 
 
@@ -168,16 +174,37 @@ def seed(database_url: str) -> None:
     migrate_alerting(database_url)
 
 
+def write_bed_history(tsdb_url: str, days: int = 7) -> None:
+    """A week of res-0001's bed through the ingest's own time-series writer: in bed
+    22:00-06:00 (Shanghai) with one exit 02:00-02:20 each night, a sample every 5 min."""
+    writer = TsdbWriter(TsdbSettings.model_validate({"url": tsdb_url}))
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    lines: list[str] = []
+    for i in range(days * 24 * 12):
+        at = end - timedelta(minutes=5 * i)
+        local = at.astimezone(SHANGHAI)
+        in_bed = (local.hour >= 22 or local.hour < 6) and not (
+            local.hour == 2 and local.minute < 20
+        )
+        body = MattressVitals(in_bed=in_bed, movement_index=0.2 if in_bed else 0.0)
+        lines += points_of(_envelope("bed-0001", at, body))
+    writer.write(lines)
+    writer.close()
+    httpx.get(f"{tsdb_url}/internal/force_flush", timeout=10).raise_for_status()
+
+
 @contextlib.asynccontextmanager
-async def care_stack(database_url: str) -> AsyncIterator[Stack]:
+async def care_stack(database_url: str, tsdb_url: str) -> AsyncIterator[Stack]:
     """Everything running (the caller sets the secrets' environment, see ``secrets_env``)."""
     seed(database_url)
+    write_bed_history(tsdb_url)
     cloud = ApiContext(
         database_url,
         ApiSettings(),
         JWT_SECRET,
         clock=SystemClock(),
         hasher=SecretHasher.fast_for_tests(),
+        tsdb_url=tsdb_url,
     )
     store = IngestStore(database_url, clock=SystemClock())
     try:

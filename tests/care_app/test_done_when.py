@@ -77,6 +77,11 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     await expect(page.locator(".absences")).to_contain_text("住院")
     await expect(page.locator(".absences")).to_contain_text("肺炎住院")
     await expect(page.locator(".eligibility")).to_be_visible()
+    portrait = page.locator(".portrait")
+    await expect(portrait.locator("#sleep figcaption")).to_contain_text("通常 22:00–06:00 睡眠")
+    await expect(portrait.locator("#sleep rect.bar.hi")).to_have_count(8)  # 22:00 to 06:00
+    await expect(portrait.locator("#exits rect.bar").first).to_be_visible()
+    await expect(portrait.locator("#movement svg")).to_be_visible()
     reads = _resident_reads(stack.database_url, "cw-0001")
     await screenshot(page, "resident-zh")
     await page.go_back()
