@@ -19,6 +19,7 @@ from cloud_ingest.store import migrate
 from contracts.feed import EVENT_FEED_TABLE
 from silverguard.benchmarks.ingest_servers import IngestWorker
 from tests.faults.fleet import Fleet
+from tests.faults.private_pg import private_postgres
 from tests.servers import MosquittoInstance, mosquitto
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]
@@ -127,3 +128,25 @@ def test_an_ingest_worker_sigkilled_loses_and_duplicates_nothing(
         for worker in workers:
             worker.stop()
     _assert_exactly_once(fleet, database_url)
+
+
+def test_postgresql_restart_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    with private_postgres() as pg, mosquitto(tmp_path / "cloud") as broker:
+        migrate(pg.url)
+        worker = IngestWorker(_ingest_config(pg.url, broker.port), tmp_path, "w0")
+        fleet = Fleet(broker.port, HOMES)
+        try:
+            worker.wait_subscribed()
+            fleet.start()
+            _run(fleet, 3)
+            pg.stop("immediate")  # a crash: open transactions and connections cut
+            _run(fleet, 3)
+            pg.start()
+            _run(fleet, 3)
+            fleet.stop_sending()
+            fleet.drain()
+            assert worker.process.poll() is None, "the worker must survive a database restart"
+        finally:
+            fleet.close()
+            worker.stop()
+        _assert_exactly_once(fleet, pg.url)
