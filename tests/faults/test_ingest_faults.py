@@ -10,17 +10,18 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
 
 from cloud_ingest.store import migrate
 from contracts.feed import EVENT_FEED_TABLE
+from contracts.series import VITALS, VitalsField, flat_name
 from silverguard.benchmarks.ingest_servers import IngestWorker
-from tests.faults.fleet import Fleet
+from tests.faults.fleet import ORG, Fleet
 from tests.faults.private_pg import private_postgres
-from tests.servers import MosquittoInstance, mosquitto
+from tests.servers import MosquittoInstance, mosquitto, victoria_metrics
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]
 logger = logging.getLogger(__name__)
@@ -150,3 +151,39 @@ def test_postgresql_restart_loses_and_duplicates_nothing(tmp_path: Path) -> None
             fleet.close()
             worker.stop()
         _assert_exactly_once(fleet, pg.url)
+
+
+def test_time_series_server_down_loses_and_duplicates_no_sample(
+    chain: tuple[MosquittoInstance, str, Path],
+) -> None:
+    broker, database_url, workdir = chain
+    with victoria_metrics(workdir / "vm") as vm:
+        config = {
+            **_ingest_config(database_url, broker.port),
+            "tsdb": {"url": vm.url, "drain_interval_s": 0.2, "timeout_s": 2},
+        }
+        worker = IngestWorker(config, workdir, "w0")
+        fleet = Fleet(broker.port, HOMES)
+        try:
+            worker.wait_subscribed()
+            fleet.start()
+            _run(fleet, 3)
+            vm.stop()  # telemetry goes to the durable buffer meanwhile
+            _run(fleet, 4)
+            vm.start()
+            _run(fleet, 2)
+            fleet.stop_sending()
+            fleet.drain()
+            name = flat_name(VITALS, VitalsField.HEART_RATE_BPM)
+            deadline = time.monotonic() + 60
+            while True:  # the buffer drains in the background after the server is back
+                series = vm.export(f'{{__name__="{name}",org_id="{ORG}"}}')
+                samples = sum(len(cast("list[int]", s["timestamps"])) for s in series)
+                if samples >= len(fleet.reading_ids) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+        finally:
+            fleet.close()
+            worker.stop()
+    assert samples == len(fleet.reading_ids)
+    _assert_exactly_once(fleet, database_url)
