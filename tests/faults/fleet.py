@@ -36,6 +36,7 @@ class Gateway:
 
     port: int
     index: int
+    org: str = ORG
     resend_after_s: float = 2.0
     pending: dict[str, _Pending] = field(default_factory=dict)
     alarms: list[str] = field(default_factory=list)
@@ -53,7 +54,7 @@ class Gateway:
         )
         self.client.on_message = self._on_ack
         self.client.on_connect = lambda c, *_: c.subscribe(
-            build_topic(ORG, self.gateway_id, TopicKind.ACK), qos=1
+            build_topic(self.org, self.gateway_id, TopicKind.ACK), qos=1
         )
         self.client.reconnect_delay_set(1, 1)
         self.client.connect_async("127.0.0.1", self.port)
@@ -72,15 +73,15 @@ class Gateway:
         at = datetime.now(UTC)
         envelope = Envelope(
             message_id=new_message_id(at),
-            org_id=ORG,
+            org_id=self.org,
             gateway_id=self.gateway_id,
             home_id=f"home-{self.index:03d}",
-            resident_id=f"res-{self.index:03d}",
+            resident_id=f"res-{self.index + 1:04d}",
             device_id=f"dev-{self.index:03d}",
             gateway_time=at,
             body=body,
         )
-        topic = build_topic(ORG, self.gateway_id, kind)
+        topic = build_topic(self.org, self.gateway_id, kind)
         payload = encode_envelope(envelope)
         now = time.monotonic()
         with self._lock:
@@ -123,8 +124,17 @@ class Gateway:
 class Fleet:
     """Several gateways sending a scripted stream on a background thread."""
 
-    def __init__(self, port: int, homes: int, *, per_second: float = 20.0) -> None:
-        self.gateways = [Gateway(port, i) for i in range(homes)]
+    def __init__(
+        self,
+        port: int,
+        homes: int,
+        *,
+        per_second: float = 20.0,
+        org: str = ORG,
+        alarms_per_home: int | None = None,
+    ) -> None:
+        self.gateways = [Gateway(port, i, org) for i in range(homes)]
+        self._alarms_per_home = alarms_per_home
         self._stop = threading.Event()
         self._period = 1.0 / per_second
         self._thread = threading.Thread(target=self._run, name="fault-fleet", daemon=True)
@@ -137,7 +147,8 @@ class Fleet:
         n = 0
         while not self._stop.is_set():
             gateway = self.gateways[n % len(self.gateways)]
-            if n % 5 == 0:
+            limit = self._alarms_per_home
+            if n % 5 == 0 and (limit is None or len(gateway.alarms) < limit):
                 gateway.alarm(n)
             else:
                 gateway.reading(n)
