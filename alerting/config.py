@@ -52,6 +52,7 @@ from alerting.mute import DEFAULT_INHIBIT_RULES, InhibitRule, SilenceSettings
 from alerting.rosters import RosterSettings, check_timezone
 from alerting.routing.tree import RouteSettings
 from contracts.config import ConfigModel, load_yaml_model
+from contracts.events import EventType
 from contracts.ids import Identifier
 
 __all__ = [
@@ -204,6 +205,11 @@ class AlertingSettings(ConfigModel):
     operator_receiver: str | None = Field(
         default=None, description="pages device-health events; care workers never get them"
     )
+    installer_receiver: str | None = Field(
+        default=None,
+        description="pages commissioning_test events (setup's test alarm) and nobody else does; "
+        "null: they are recorded and page nobody",
+    )
     auth: AuthSettings | None = None
     family_quiet_hours: QuietHours | None = Field(
         default_factory=lambda: QuietHours(start=time(22, 0), end=time(7, 0)),
@@ -272,6 +278,11 @@ class AlertingSettings(ConfigModel):
             raise ValueError(
                 f"operator_receiver {self.operator_receiver!r} is not one of the receivers"
             )
+        if self.installer_receiver is not None and self.installer_receiver not in names:
+            raise ValueError(
+                f"installer_receiver {self.installer_receiver!r} is not one of the receivers: "
+                "add a receiver naming the installers, or fix the name"
+            )
 
     def _check_people_refs(self, person_ids: list[str], receiver_names: list[str]) -> None:
         check_timezone(self.timezone)
@@ -330,6 +341,15 @@ class AlertingSettings(ConfigModel):
             if person.id == person_id:
                 return person
         raise KeyError(person_id)
+
+    def device_receiver(self, event_type: str) -> str | None:
+        """The receiver paged by an operator-audience event of ``event_type`` (None: nobody).
+
+        A commissioning test pages the installers only; other device events the duty desk.
+        """
+        if event_type == EventType.COMMISSIONING_TEST:
+            return self.installer_receiver
+        return self.operator_receiver
 
     def receiver(self, name: str) -> ReceiverSettings:
         """The receiver called ``name`` (raises ``KeyError`` if unknown)."""

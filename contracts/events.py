@@ -88,6 +88,7 @@ class EventType(StrEnum):
     LOW_BATTERY = "low_battery"
     OFF_WRIST = "off_wrist"
     GATEWAY_OFFLINE = "gateway_offline"
+    COMMISSIONING_TEST = "commissioning_test"  # setup's test alarm: pages installers only
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ TAXONOMY: dict[EventType, TaxonomyEntry] = {
     EventType.LOW_BATTERY: TaxonomyEntry(_DEV, _DEVICE, _L, Audience.OPERATOR),
     EventType.OFF_WRIST: TaxonomyEntry(_DEV, _DEVICE, _L, Audience.OPERATOR),
     EventType.GATEWAY_OFFLINE: TaxonomyEntry(_DEV, _DEVICE, _M, Audience.OPERATOR),
+    EventType.COMMISSIONING_TEST: TaxonomyEntry(_DEV, _DEVICE, _I, Audience.OPERATOR),
 }
 
 

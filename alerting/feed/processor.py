@@ -103,7 +103,7 @@ def _process(session: Session, ctx: RouterContext, row: EventRow, now: datetime)
     body = envelope.body
     if not isinstance(body, EventBody):
         return _Result(FeedOutcome.NOT_CARE_RELEVANT, detail=f"body kind {body.kind}")
-    operator_paged = ctx.settings.operator_receiver is not None
+    operator_paged = ctx.settings.device_receiver(body.type) is not None
     key = _fingerprint(envelope, body)
     active = None
     if key is not None:

@@ -34,6 +34,7 @@ TYPE_LABELS: dict[EventType, str] = {
     EventType.LOW_BATTERY: "电量低",
     EventType.OFF_WRIST: "手环未佩戴",
     EventType.GATEWAY_OFFLINE: "网关离线",
+    EventType.COMMISSIONING_TEST: "安装调试测试（非真实告警）",
 }
 
 SEVERITY_LABELS: dict[Severity, str] = {

@@ -27,7 +27,7 @@ from alerting.store.models import (
     Notification,
 )
 from contracts.envelope import Envelope
-from contracts.events import Audience, EventBody
+from contracts.events import Audience, EventBody, EventType
 from contracts.ids import new_message_id
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,9 @@ def open_incident(
     labels = incident_labels(envelope, body, team_id=team_id)
     operator = body.audience is Audience.OPERATOR
     if operator:
-        receiver = ctx.settings.operator_receiver or ""
-        routes = [MatchedRoute(("operator",), receiver, None, ("home",))]
+        receiver = ctx.settings.device_receiver(body.type) or ""
+        path = "installer" if body.type is EventType.COMMISSIONING_TEST else "operator"
+        routes = [MatchedRoute((path,), receiver, None, ("home",))]
     else:
         routes = match_routes(ctx.settings.route, labels)
     receivers = list(dict.fromkeys(r.receiver for r in routes))

@@ -40,6 +40,9 @@ def setup(  # noqa: PLR0917 (Typer options)
     smoke_name: Annotated[
         str, _Opt(help="Zigbee2MQTT name for the smoke sensor")
     ] = "smoke_kitchen",
+    router_url: Annotated[
+        str | None, _Opt(help="Alert router API (the test alarm is accepted there)")
+    ] = None,
     operator_user: Annotated[str | None, _Opt(help="Operator who binds the resident")] = None,
     operator_password_env: Annotated[str, _Opt()] = "SILVERGUARD_OPERATOR_PASSWORD",  # noqa: S107
     eligibility_override_reason: Annotated[str | None, _Opt(help="Why (audited)")] = None,
@@ -69,6 +72,7 @@ def setup(  # noqa: PLR0917 (Typer options)
             code=code
             or (None if non_interactive else Prompt.ask("One-time code", console=console)),
             installer=ask(installer, "Your name"),
+            router_url=router_url,
             cloud_broker_host=cloud_broker,
             cloud_broker_port=cloud_broker_port,
             ca_file=ca_file,

@@ -117,6 +117,10 @@ class CloudApi:
         )
         self._token = str(token["access_token"])
 
+    def bearer(self) -> dict[str, str]:
+        """The operator's login as an ``Authorization`` header (the alert router accepts it too)."""
+        return self._bearer()
+
     def _bearer(self) -> dict[str, str]:
         if self._token is None:
             raise SetupError(

@@ -16,6 +16,10 @@ class SetupOptions(ConfigModel):
     cloud_url: str = Field(min_length=1, description="the cloud API, e.g. https://api.example.org")
     code: str | None = Field(default=None, description="one-time provisioning code")
     installer: str = Field(min_length=1, description="who commissions (goes into the report)")
+    router_url: str | None = Field(
+        default=None,
+        description="the alert router's API, e.g. https://alerts.example.org (the test alarm)",
+    )
     cloud_broker_host: str
     cloud_broker_port: int = Field(default=8883, ge=1, le=65535)
     ca_file: Path | None = None

@@ -15,7 +15,8 @@ from rich.console import Console
 from contracts.config import MqttEndpoint
 from contracts.devices.mattress_serial import MattressMode
 from edge_agent.config import EdgeSettings, MattressSettings
-from silverguard.setup import devices, selftest
+from silverguard.setup import commissioning_alarm, devices, selftest
+from silverguard.setup.checks import CheckResult
 from silverguard.setup.cloud import CloudApi
 from silverguard.setup.errors import SetupError
 from silverguard.setup.install import PASSWORD_ENV, install_unit, write_agent_config
@@ -261,6 +262,7 @@ class SetupRun:
         results += await selftest.check_chain(
             settings, self.api, self._auth(), timeout, self.prompt
         )
+        results.append(await self._test_alarm(settings))
         checks = [r.as_dict() for r in results]
         failed = [r for r in results if not r.passed]
         for r in results:
@@ -272,6 +274,22 @@ class SetupRun:
                 advice=" / ".join(f"{r.name}: {r.advice}" for r in failed),
             )
         return {"checks": checks}
+
+    async def _test_alarm(self, settings: EdgeSettings) -> CheckResult:
+        if self.o.router_url is None:
+            return CheckResult(
+                commissioning_alarm.NAME,
+                False,
+                advice="give --router-url (the alert router's address, from the operator) so "
+                "the test alarm can be accepted on your phone",
+            )
+        router = commissioning_alarm.RouterApi(self.o.router_url, self.api.bearer())
+        try:
+            return await commissioning_alarm.check_test_alarm(
+                settings, self._auth()[1], router, self.o.step_timeout_s, self.prompt
+            )
+        finally:
+            router.close()
 
     async def _install(self) -> dict[str, Any]:
         unit = install_unit(self.o.systemd_dir, use_systemctl=self.o.use_systemctl)

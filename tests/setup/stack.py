@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiomqtt
+import httpx
 import uvicorn
 
+from alerting.config import AlertingSettings
+from alerting.service import run_alerting
 from cloud_ingest.api.app import create_app
 from cloud_ingest.api.context import ApiContext
 from cloud_ingest.api.server import listen
@@ -31,6 +34,7 @@ from edge_agent.config import load_edge_settings
 from firmware_sim.wristband import WristbandSim
 from firmware_sim.zigbee2mqtt_bridge import Zigbee2MqttBridgeSim
 from silverguard.ports import free_port
+from silverguard.sinks import WebhookReceiver
 from tests.cloud_ingest.api.conftest import seed_database
 from tests.cloud_ingest.api.support import JWT_SECRET
 from tests.deploy.broker import ProductionBroker
@@ -145,3 +149,74 @@ async def play_systemd(systemd_dir: Path, config: Path) -> None:
         name, _, value = line.partition("=")
         os.environ[name] = value
     await run_agent(await asyncio.to_thread(load_edge_settings, config))
+
+
+INSTALLER = "inst-0001"
+CARE_WORKER = "cw-0001"
+DUTY_DESK = "op-0001"
+ROUTER_TOKEN_ENV = "SG_TEST_SETUP_ROUTER_TOKEN_SECRET"
+ROUTER_WEBHOOK_ENV = "SG_TEST_SETUP_ROUTER_WEBHOOK_SECRET"
+ROUTER_JWT_ENV = "SG_TEST_SETUP_ROUTER_JWT_SECRET"
+ROUTER_WEBHOOK_SECRET = "setup-router-webhook-secret"
+
+
+def router_settings(database_url: str, hooks: WebhookReceiver, api_port: int) -> AlertingSettings:
+    """The alert router on the cloud's database: care events → a care worker, device health →
+    the duty desk, the commissioning test → the installers; every person a signed webhook."""
+    os.environ[ROUTER_TOKEN_ENV] = "setup-router-link-token-secret"
+    os.environ[ROUTER_WEBHOOK_ENV] = ROUTER_WEBHOOK_SECRET
+    os.environ[ROUTER_JWT_ENV] = JWT_SECRET  # the cloud API's logins are valid here
+    people = (INSTALLER, CARE_WORKER, DUTY_DESK)
+    return AlertingSettings.model_validate(
+        {
+            "org_id": "org-demo",
+            "database_url": database_url,
+            "public_base_url": f"http://127.0.0.1:{api_port}",
+            "api": {"host": "127.0.0.1", "port": api_port},
+            "poll_interval_s": 0.2,
+            "token_secret_env": ROUTER_TOKEN_ENV,
+            "auth": {"jwt_secret_env": ROUTER_JWT_ENV},
+            "people": [
+                {"id": p, "name": p, "contacts": [{"channel": "webhook", "url": hooks.url(p)}]}
+                for p in people
+            ],
+            "receivers": [
+                {"name": "installers", "people": [INSTALLER]},
+                {"name": "care", "people": [CARE_WORKER]},
+                {"name": "duty-desk", "people": [DUTY_DESK]},
+            ],
+            "route": {"receiver": "care"},
+            "operator_receiver": "duty-desk",
+            "installer_receiver": "installers",
+            "channels": {"webhook": {"secret_env": ROUTER_WEBHOOK_ENV, "timeout_s": 5}},
+            "delivery": {"interval_s": 0.1},
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def alert_router(settings: AlertingSettings) -> AsyncIterator[str]:
+    """The real alert router (feed, escalation, channels, HTTP API); yields its API URL."""
+    ready = asyncio.Event()
+    task = asyncio.create_task(run_alerting(settings, ready=ready))
+    try:
+        async with asyncio.timeout(30):
+            await ready.wait()
+        yield settings.public_base_url
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def installer_phone(hooks: WebhookReceiver) -> None:
+    """The installer's phone: taps the accept link of each test alarm it is sent."""
+    tapped: set[str] = set()
+    async with httpx.AsyncClient() as client:
+        while True:
+            for payload in hooks.payloads(INSTALLER):
+                if payload["type"] == "commissioning_test" and payload["accept_url"] not in tapped:
+                    response = await client.post(payload["accept_url"])
+                    response.raise_for_status()
+                    tapped.add(payload["accept_url"])
+            await asyncio.sleep(0.2)

@@ -20,19 +20,28 @@ from contracts.config import MqttEndpoint, MqttProtocol
 from contracts.devices.mattress_serial import MattressMode
 from firmware_sim.mattress import MattressFirmwareSim
 from firmware_sim.zigbee2mqtt_bridge import Zigbee2MqttBridgeSim
+from silverguard.ports import free_port
 from silverguard.setup.cloud import CloudApi
 from silverguard.setup.errors import SetupError
 from silverguard.setup.options import SetupOptions
 from silverguard.setup.runner import SetupRun
+from silverguard.sinks import WebhookReceiver
 from tests.cloud_ingest.api.support import GW_CODE, SEED_ENV, STAFF_PASSWORD
 from tests.deploy.broker import production_broker
 from tests.servers import MosquittoInstance
 from tests.setup.stack import (
     BAND_ID,
+    CARE_WORKER,
+    DUTY_DESK,
+    INSTALLER,
+    ROUTER_WEBHOOK_SECRET,
     SMOKE_IEEE,
     Cloud,
+    alert_router,
     cloud,
+    installer_phone,
     play_systemd,
+    router_settings,
     run_bridge,
     wave_wristband,
 )
@@ -53,9 +62,12 @@ async def background(*coros: Any) -> AsyncIterator[None]:
                 await task
 
 
-def options(tmp_path: Path, stack: Cloud, home: MosquittoInstance, port: Path) -> SetupOptions:
+def options(
+    tmp_path: Path, stack: Cloud, home: MosquittoInstance, port: Path, router_url: str
+) -> SetupOptions:
     return SetupOptions(
         cloud_url=stack.url,
+        router_url=router_url,
         code=GW_CODE,
         installer="Li Wei (installer)",
         cloud_broker_host=stack.broker.host,
@@ -90,8 +102,12 @@ async def test_setup_runs_through_fails_on_a_missing_mattress_and_resumes(
     bridge = Zigbee2MqttBridgeSim()
     bridge.add_waiting_device(SMOKE_IEEE)
     with production_broker(tmp_path / "cloud-broker") as broker:
-        async with cloud(postgres_url, broker) as stack:
-            opts = options(tmp_path, stack, home, port)
+        async with (
+            cloud(postgres_url, broker) as stack,
+            WebhookReceiver(ROUTER_WEBHOOK_SECRET.encode()) as hooks,
+            alert_router(router_settings(postgres_url, hooks, free_port())) as router_url,
+        ):
+            opts = options(tmp_path, stack, home, port, router_url)
             out = io.StringIO()
             console = Console(file=out, width=200)
             # 1. the mattress is not plugged in: the run stops there and says what to do
@@ -112,6 +128,7 @@ async def test_setup_runs_through_fails_on_a_missing_mattress_and_resumes(
                     run_bridge(home, bridge),
                     wave_wristband(home),
                     play_systemd(opts.systemd_dir, opts.config_path),
+                    installer_phone(hooks),
                 ):
                     report = await SetupRun(opts, console).run()
             operator = CloudApi(stack.url)
@@ -129,11 +146,22 @@ async def test_setup_runs_through_fails_on_a_missing_mattress_and_resumes(
         "gateway online in the cloud",
         "smoke test button reaches the cloud",
         "outbox delivered and acknowledged",
+        "test alarm accepted on the installer's phone",
         "agent online after install",
     }
     assert all(c["passed"] for c in checks.values())
     assert 55 <= checks["bed presence and heart rate"]["figures"]["heart_rate_bpm"] <= 75
     assert checks["link quality"]["figures"]["probes"] == 5
+    alarm = checks["test alarm accepted on the installer's phone"]["figures"]
+    assert alarm["accepted_by"] == INSTALLER
+    assert alarm["paged"] == INSTALLER
+    assert 0 < alarm["seconds_sent_to_accepted"] < 30
+    # the test alarm paged the installer only: no care worker, not the duty desk
+    test_alarms = [d for d in hooks.deliveries if d.payload["type"] == "commissioning_test"]
+    assert [d.name for d in test_alarms] == [INSTALLER]
+    assert hooks.payloads(CARE_WORKER) == []
+    assert {p["type"] for p in hooks.payloads(DUTY_DESK)} <= {"smoke_test"}
+    assert hooks.rejected == []
     devices = {d["kind"]: d for d in report["devices"]}
     assert devices["mattress"]["serial"] == "SIM-000001"
     assert devices["smoke"]["serial"] == SMOKE_IEEE
