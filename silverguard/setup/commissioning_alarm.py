@@ -36,27 +36,28 @@ NAME = "test alarm accepted on the installer's phone"
 ACCEPTED = frozenset({"accepted", "en_route", "contact_made", "closed"})
 
 
-def alarm_envelope(settings: EdgeSettings, now: datetime) -> Envelope:
+def alarm_envelope(
+    *, org_id: str, gateway_id: str, home_id: str, resident_id: str, now: datetime
+) -> Envelope:
     """The ``commissioning_test`` event of this gateway (its summary names its own id).
 
     Example:
         >>> from datetime import UTC, datetime
-        >>> from edge_agent.config import EdgeSettings
-        >>> s = EdgeSettings(org_id="org-demo", gateway_id="gw-0001", home_id="home-0001")
-        >>> e = alarm_envelope(s, datetime(2026, 11, 24, 7, 0, tzinfo=UTC))
+        >>> e = alarm_envelope(org_id="org-demo", gateway_id="gw-0001", home_id="home-0001",
+        ...                    resident_id="res-0001", now=datetime(2026, 11, 24, tzinfo=UTC))
         >>> e.body.type.value, e.body.severity.value, e.body.audience.value
         ('commissioning_test', 'info', 'operator')
-        >>> e.message_id in e.body.evidence.summary
-        True
+        >>> e.message_id in e.body.evidence.summary, "not a real alarm" in e.body.evidence.summary
+        (True, True)
     """
     message_id = new_message_id(now)
     summary = f"commissioning test {message_id}: not a real alarm, accept it to finish setup"
     return Envelope(
         message_id=message_id,
-        org_id=settings.org_id,
-        gateway_id=settings.gateway_id,
-        home_id=settings.home_id,
-        resident_id=settings.resident_id,
+        org_id=org_id,
+        gateway_id=gateway_id,
+        home_id=home_id,
+        resident_id=resident_id,
         device_time=now,
         gateway_time=now,
         body=EventBody.of(EventType.COMMISSIONING_TEST, Evidence(summary=summary)),
@@ -148,7 +149,13 @@ async def check_test_alarm(
     prompt: Callable[[str], None],
 ) -> CheckResult:
     """Send the test alarm, wait for its acceptance; pass/fail with the time to accept."""
-    envelope = alarm_envelope(settings, datetime.now(UTC))
+    envelope = alarm_envelope(
+        org_id=settings.org_id,
+        gateway_id=settings.gateway_id,
+        home_id=settings.home_id,
+        resident_id=settings.resident_id,
+        now=datetime.now(UTC),
+    )
     prompt("A test alarm is on its way to your phone: accept it there (接单).")
     sent = time.monotonic()
     await send(settings, password, envelope)

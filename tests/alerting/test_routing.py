@@ -80,6 +80,8 @@ def test_example_config_loads() -> None:
         "family-first",
     ]
     assert settings.timezone == "Asia/Shanghai"
+    assert settings.device_receiver("commissioning_test") == "installers"
+    assert settings.device_receiver("low_battery") == "duty-desk"
 
 
 @pytest.mark.parametrize(
