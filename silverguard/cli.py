@@ -16,6 +16,7 @@ from rich.logging import RichHandler
 from alerting.cli import app as alerting_app
 from care_app.cli import app as care_app_app
 from cloud_ingest.cli import app as ingest_app
+from dashboards.cli import app as dashboards_app
 from edge_agent.cli import app as edge_app
 from firmware_sim.cli import app as sim_app
 from silverguard.benchmarks.cli import app as bench_app
@@ -68,6 +69,7 @@ app.add_typer(eval_app, name="eval", help="Detector evaluation on real recording
 app.add_typer(bench_app, name="bench", help="Benchmarks: figures as JSON, never pass/fail.")
 app.add_typer(care_app_app, name="app", help="Care worker phone app and operator console.")
 app.add_typer(contracts_app, name="contracts", help="Wire contracts: JSON Schema export.")
+app.add_typer(dashboards_app, name="dashboards", help="Grafana dashboards and provisioning.")
 
 
 def main() -> None:
