@@ -99,11 +99,12 @@ class Panel:
 
 @dataclass(frozen=True)
 class Variable:
-    """A dashboard variable filled by a PostgreSQL query (multi-select, with "All")."""
+    """A dashboard variable filled by a PostgreSQL query (multi-select with "All", or single)."""
 
     name: str
     label: str
     sql: str
+    multi: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """The templating entry."""
@@ -115,9 +116,11 @@ class Variable:
             "query": self.sql,
             "definition": self.sql,
             "refresh": 2,
-            "multi": True,
-            "includeAll": True,
-            "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+            "multi": self.multi,
+            "includeAll": self.multi,
+            "current": (
+                {"selected": True, "text": ["All"], "value": ["$__all"]} if self.multi else {}
+            ),
             "sort": 1,
         }
 

@@ -119,6 +119,7 @@ def _messages(at: datetime, tick: int, ticks: int) -> list[Envelope]:
                     in_bed=True,
                     heart_rate_bpm=58.0 + gw + tick % 3,
                     resp_rate_br_min=13.0 + gw,
+                    movement_index=0.2 * (tick % 4),
                 ),
             )
         )

@@ -25,12 +25,13 @@ from tests.alerting.support import (
 )
 from tests.dashboards import fleet_sim
 from tests.dashboards.fleet_sim import Fleet
-from tests.dashboards.runner import PromResult, SqlResult, run_panel
+from tests.dashboards.runner import PromResult, SqlResult, run_panel, run_sql
 from tests.servers import throwaway_postgres_database, victoria_metrics
 
 pytestmark = pytest.mark.integration
 
-ALL = {"org": [fleet_sim.ORG]}
+RESIDENT = "res-0002"
+ALL = {"org": [fleet_sim.ORG], "resident": [RESIDENT]}
 
 
 @dataclass
@@ -168,6 +169,34 @@ def _opened(r: SqlResult | PromResult) -> None:
     assert len(result.rows) >= 2  # opened 17 minutes apart: several buckets
 
 
+def _pair(r: SqlResult | PromResult) -> dict[str, float]:
+    result = _prom(r)
+    last = {labels["series"]: value for labels, value in result.series}
+    assert set(last) == {"value", "baseline"}
+    assert result.points > 2 * 10  # drawn over the range, not one dot
+    return last
+
+
+def _heart(r: SqlResult | PromResult) -> None:
+    last = _pair(r)
+    assert 60.0 <= last["value"] <= 62.0  # res-0002: 58 + 2 + (0..2) bpm
+    assert last["baseline"] == pytest.approx(61.0, abs=0.2)
+
+
+def _breathing(r: SqlResult | PromResult) -> None:
+    assert _pair(r) == {"value": 15.0, "baseline": 15.0}  # other residents breathe 14, 16
+
+
+def _in_bed(r: SqlResult | PromResult) -> None:
+    assert _pair(r) == {"value": 1.0, "baseline": 1.0}
+
+
+def _movement(r: SqlResult | PromResult) -> None:
+    last = _pair(r)
+    assert 0.0 <= last["value"] <= 0.6
+    assert last["baseline"] == pytest.approx(0.3, abs=0.05)
+
+
 CHECKS: dict[str, Callable[[SqlResult | PromResult], None]] = {
     "Gateways online": _gateways_online,
     "Agent versions": _versions,
@@ -183,6 +212,10 @@ CHECKS: dict[str, Callable[[SqlResult | PromResult], None]] = {
     "Escalation steps reached": _escalation,
     "Outcomes and false-alarm rate per detector": _outcomes,
     "Incidents opened": _opened,
+    "Heart rate in bed and baseline": _heart,
+    "Breathing rate in bed and baseline": _breathing,
+    "Share of time in bed": _in_bed,
+    "Movement in bed and baseline": _movement,
 }
 
 PANELS = [(d.uid, p) for d in all_dashboards() for p in d.panels]
@@ -209,3 +242,13 @@ def test_the_org_variable_filters_every_sql_panel(populated: Populated) -> None:
             result = _sql(run_panel(panel, populated.engine, "", populated.range, other))
             counts = [v for row in result.rows for v in row if isinstance(v, int)]
             assert not result.rows or set(counts) <= {0}, panel.title
+
+
+def test_every_variable_query_lists_the_fleet(populated: Populated) -> None:
+    expected = {"org": [fleet_sim.ORG], "resident": ["res-0001", "res-0002", "res-0003"]}
+    for dashboard in all_dashboards():
+        for variable in dashboard.variables:
+            query = SqlQuery(variable.sql)
+            result = run_sql(populated.engine, query, populated.range, {})
+            assert len(result.columns) == 1, variable.name
+            assert sorted(result.column(result.columns[0])) == expected[variable.name]
