@@ -156,6 +156,7 @@ async def test_setup_runs_through_fails_on_a_missing_mattress_and_resumes(
     assert alarm["accepted_by"] == INSTALLER
     assert alarm["paged"] == INSTALLER
     assert 0 < alarm["seconds_sent_to_accepted"] < 30
+    print(f"test alarm sent → accepted on the phone: {alarm['seconds_sent_to_accepted']} s")
     # the test alarm paged the installer only: no care worker, not the duty desk
     test_alarms = [d for d in hooks.deliveries if d.payload["type"] == "commissioning_test"]
     assert [d.name for d in test_alarms] == [INSTALLER]
