@@ -109,12 +109,14 @@ class RouterApi:
             ) from exc
         return response.json()
 
-    def find(self, message_id: str) -> dict[str, Any] | None:
-        """The incident the router opened for the test alarm ``message_id``, if any yet."""
+    def find(self, home_id: str) -> dict[str, Any] | None:
+        """The home's active test-alarm incident, if the router has opened it yet.
+
+        One per home: a test alarm sent again while an earlier one waits is attached to it (the
+        router groups device-health events per home and type), so either is accepted.
+        """
         for incident in self._json("GET", "/api/v1/me/incidents")["incidents"]:
-            if incident["type"] == EventType.COMMISSIONING_TEST and message_id in (
-                incident["summary"] or ""
-            ):
+            if incident["type"] == EventType.COMMISSIONING_TEST and incident["home_id"] == home_id:
                 return dict(incident)
         return None
 
@@ -159,7 +161,7 @@ async def check_test_alarm(
     prompt("A test alarm is on its way to your phone: accept it there (接单).")
     sent = time.monotonic()
     await send(settings, password, envelope)
-    incident = await _wait(lambda: router.find(envelope.message_id), timeout_s)
+    incident = await _wait(lambda: router.find(settings.home_id), timeout_s)
     if incident is None:
         return CheckResult(
             NAME,
