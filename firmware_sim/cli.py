@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.console import Console
 from contracts.config import MqttEndpoint, MqttProtocol
 from contracts.devices.mattress_serial import MattressMode
 from firmware_sim.errors import FirmwareSimError
+from firmware_sim.fleet import Fleet
 from firmware_sim.mattress import MattressFirmwareSim
 from firmware_sim.mqtt import sim_client
 from firmware_sim.scenarios import SCENARIOS, ScenarioStep, play_scenario
@@ -178,6 +180,45 @@ def mattress(
         return f"{sim.frames_sent} frames sent, faults: {faults or 'none'}".encode()
 
     _run(serve, "stopped: ")
+
+
+@app.command()
+def fleet(  # noqa: PLR0917 (Typer options)
+    homes: Annotated[int, typer.Option(min=1, help="Homes, each its own gateway identity.")] = 10,
+    port: Annotated[int, typer.Option(help="The cloud broker's port on 127.0.0.1.")] = 1883,
+    duration: Annotated[float, typer.Option(min=0.1, help="Seconds to send.")] = 10.0,
+    org: Annotated[str, typer.Option(help="Organisation id in the topics.")] = "org-demo",
+    alarm_every: Annotated[
+        int, typer.Option(min=1, help="Every N-th message (fleet-wide) is a fall alarm.")
+    ] = 600,
+    wait_acks: Annotated[
+        bool, typer.Option(help="Resend until the cloud acks everything (up to 120 s).")
+    ] = True,
+) -> None:
+    """Homes at real rates (vitals 1 Hz each, an occasional fall) at the cloud broker; JSON."""
+    sim = Fleet(port, homes, per_second=float(homes), org=org, alarm_every=alarm_every)
+    try:
+        sim.start()
+        time.sleep(duration)
+        sim.stop_sending()
+        if wait_acks:
+            sim.drain(timeout_s=120)
+    except AssertionError as exc:
+        Console(stderr=True).print(f"{exc}: is an ingest worker running on that broker?")
+        raise typer.Exit(code=1) from exc
+    finally:
+        sim.close()
+    typer.echo(
+        json.dumps(
+            {
+                "homes": homes,
+                "alarms": len(sim.alarm_ids),
+                "readings": len(sim.reading_ids),
+                "unacked": sum(g.unacked() for g in sim.gateways),
+                "ack_delay_ms": sim.delays_ms(),
+            }
+        )
+    )
 
 
 @app.command()

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from cloud_ingest.store import migrate
 from contracts.feed import EVENT_FEED_TABLE
 from contracts.series import VITALS, VitalsField, flat_name
+from firmware_sim.fleet import ORG, Fleet
 from silverguard.benchmarks.ingest_servers import IngestWorker
-from tests.faults.fleet import ORG, Fleet
 from tests.faults.private_pg import private_postgres
 from tests.servers import MosquittoInstance, mosquitto, victoria_metrics
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from alerting.store.db import migrate as migrate_alerting
 from cloud_ingest.store import migrate as migrate_ingest
+from firmware_sim.fleet import Fleet
 from silverguard.benchmarks.ingest_servers import IngestWorker
 from silverguard.sinks import WebhookReceiver
 from tests.alerting.support import WEBHOOK_SECRET
@@ -22,7 +23,6 @@ from tests.alerting.test_done_when import (
     _wait_healthy,
     router_process,
 )
-from tests.faults.fleet import Fleet
 from tests.servers import free_port, mosquitto
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]

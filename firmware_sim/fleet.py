@@ -1,5 +1,10 @@
-"""Simulated gateways for the fault suite: each home its own MQTT identity, sending alarms and
-telemetry the way the edge forwarder does (QoS 1, resend until the cloud acks)."""
+"""A fleet of simulated homes at the cloud broker (``silverguard sim fleet``, the fault suite).
+
+Each home is its own gateway identity (MQTT client id, ``sg/v1/<org>/<gateway>/…`` topics) and
+sends what an edge agent's forwarder sends: mattress vitals readings and fall alarms as
+contract envelopes at QoS 1, keeping each message until the cloud's ack names it and resending
+it after ``resend_after_s`` (the outbox rule), so a broker or worker outage loses nothing.
+"""
 
 from __future__ import annotations
 
@@ -113,10 +118,12 @@ class Gateway:
             self.resends += 1
 
     def unacked(self) -> int:
+        """Messages sent and not acked yet."""
         with self._lock:
             return len(self.pending)
 
     def stop(self) -> None:
+        """Disconnect."""
         self.client.loop_stop()
         self.client.disconnect()
 
@@ -132,15 +139,20 @@ class Fleet:
         per_second: float = 20.0,
         org: str = ORG,
         alarms_per_home: int | None = None,
+        alarm_every: int = 5,
     ) -> None:
+        """``per_second`` messages over the whole fleet, every ``alarm_every``-th an alarm
+        (at most ``alarms_per_home`` per home), the rest vitals readings."""
         self.gateways = [Gateway(port, i, org) for i in range(homes)]
         self._alarms_per_home = alarms_per_home
+        self._alarm_every = alarm_every
         self._stop = threading.Event()
         self._period = 1.0 / per_second
         self._thread = threading.Thread(target=self._run, name="fault-fleet", daemon=True)
         self.sent = 0
 
     def start(self) -> None:
+        """Start sending on a background thread."""
         self._thread.start()
 
     def _run(self) -> None:
@@ -148,7 +160,7 @@ class Fleet:
         while not self._stop.is_set():
             gateway = self.gateways[n % len(self.gateways)]
             limit = self._alarms_per_home
-            if n % 5 == 0 and (limit is None or len(gateway.alarms) < limit):
+            if n % self._alarm_every == 0 and (limit is None or len(gateway.alarms) < limit):
                 gateway.alarm(n)
             else:
                 gateway.reading(n)
@@ -160,6 +172,7 @@ class Fleet:
             self._stop.wait(self._period)
 
     def stop_sending(self) -> None:
+        """Stop sending new messages (resending goes on in :meth:`drain`)."""
         self._stop.set()
         self._thread.join(10)
 
@@ -175,20 +188,26 @@ class Fleet:
             time.sleep(0.2)
 
     def close(self) -> None:
+        """Stop everything and disconnect every gateway."""
         self._stop.set()
         for g in self.gateways:
             g.stop()
 
     @property
     def alarm_ids(self) -> list[str]:
+        """Message ids of every alarm sent."""
         return [m for g in self.gateways for m in g.alarms]
 
     @property
     def reading_ids(self) -> list[str]:
+        """Message ids of every reading sent."""
         return [m for g in self.gateways for m in g.readings]
 
     def delays_ms(self) -> dict[str, float]:
+        """Send → ack delay (p50, max, in ms) and how many resends it took."""
         values = sorted(d * 1000 for g in self.gateways for d in g.ack_delay_s.values())
+        if not values:
+            return {"p50": float("nan"), "max": float("nan"), "resends": 0}
         return {
             "p50": round(values[len(values) // 2], 1),
             "max": round(values[-1], 1),
