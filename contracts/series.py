@@ -69,6 +69,8 @@ class DeviceHealthField(StrEnum):
     SMOKE = "smoke"
     ONLINE = "online"
     OUTBOX_DEPTH = "outbox_depth"
+    OLDEST_UNSENT_AGE_S = "oldest_unsent_age_s"
+    """Gateway heartbeats: age of the oldest item its outbox has not yet sent."""
 
 
 def flat_name(measurement: str, field: StrEnum) -> str:

@@ -113,6 +113,18 @@ def fleet_health() -> Dashboard:
                 description="Messages waiting on the gateway (from its heartbeats).",
             ),
             Panel(
+                "Oldest unsent item per gateway",
+                "table",
+                PromQuery(
+                    f"max by ({SeriesTag.GATEWAY_ID}) (last_over_time("
+                    f"{_health(DeviceHealthField.OLDEST_UNSENT_AGE_S)}[$__range]))",
+                    instant=True,
+                ),
+                description="Age of the oldest message waiting on the gateway, from its last "
+                "heartbeat in the range.",
+                unit="s",
+            ),
+            Panel(
                 "Gateway online share",
                 "table",
                 PromQuery(

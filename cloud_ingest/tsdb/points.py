@@ -100,6 +100,7 @@ def points_of(envelope: Envelope) -> list[str]:
             {
                 DeviceHealthField.ONLINE: body.state is GatewayState.ONLINE,
                 DeviceHealthField.OUTBOX_DEPTH: body.outbox_depth,
+                DeviceHealthField.OLDEST_UNSENT_AGE_S: body.oldest_unsent_age_s,
             },
         )
     return []

@@ -121,6 +121,12 @@ def _outbox(r: SqlResult | PromResult) -> None:
     assert all(0 <= value < 7 for _, value in result.series)
 
 
+def _oldest_unsent(r: SqlResult | PromResult) -> None:
+    ages = {labels["gateway_id"]: value for labels, value in _prom(r).series}
+    # the last heartbeats: tick 20 (20 % 3 = 2 s); gw-0003's last will carries none (tick 19)
+    assert ages == {"gw-0001": 2.0, "gw-0002": 2.0, "gw-0003": 1.0}
+
+
 def _online_share(r: SqlResult | PromResult) -> None:
     shares = {labels["gateway_id"]: value for labels, value in _prom(r).series}
     assert shares["gw-0001"] == shares["gw-0002"] == 1.0
@@ -205,6 +211,7 @@ CHECKS: dict[str, Callable[[SqlResult | PromResult], None]] = {
     "Battery by device (lowest first)": _battery,
     "Wristbands on wrist (1) / off (0)": _on_wrist,
     "Outbox depth per gateway": _outbox,
+    "Oldest unsent item per gateway": _oldest_unsent,
     "Gateway online share": _online_share,
     "Open incidents by type and severity": _open,
     "Accepted within 5 min": _within,
