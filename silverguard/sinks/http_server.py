@@ -21,13 +21,16 @@ import contextlib
 import secrets
 from collections.abc import Generator
 from types import TracebackType
+from typing import Self
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from contracts.net import bind_tcp_listener
 
-__all__ = ["LocalHttpServer", "random_credential"]
+__all__ = ["LocalHttpServer", "ServedRoutes", "random_credential"]
 
 
 def random_credential() -> str:
@@ -81,3 +84,31 @@ class LocalHttpServer:
             self._server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+class ServedRoutes:
+    """Base of the local emulators: ``async with`` serves :meth:`_routes` on ``host``/``port``.
+
+    The subclass (a dataclass) holds ``host``, ``port`` (0 picks a free one, set on entry) and
+    ``_server`` (``None`` until entered).
+    """
+
+    host: str
+    port: int
+    _server: LocalHttpServer | None
+
+    def _routes(self) -> list[BaseRoute]:
+        """The emulator's endpoints."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        self._server = LocalHttpServer(
+            Starlette(routes=self._routes()), host=self.host, port=self.port
+        )
+        await self._server.__aenter__()
+        self.port = self._server.port
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._server is not None:
+            await self._server.__aexit__(None, None, None)

@@ -26,12 +26,11 @@ import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from silverguard.sinks.http_server import LocalHttpServer
+from silverguard.sinks.http_server import LocalHttpServer, ServedRoutes
 
 __all__ = ["PushServiceEmulator", "ReceivedPush", "SubscriberKeys"]
 
@@ -86,7 +85,7 @@ class ReceivedPush:
 
 
 @dataclass
-class PushServiceEmulator:
+class PushServiceEmulator(ServedRoutes):
     """``async with PushServiceEmulator() as push:``; ``push.subscribe("cw-0001")`` gives the
     subscription JSON a phone would hand to the app. ``answer(id, hit)`` may script an HTTP
     status (e.g. 410 to play an expired subscription, 503 for an outage)."""
@@ -183,13 +182,5 @@ class PushServiceEmulator:
         location = f"{self.base_url}/receipts/{len(self.deliveries)}"
         return Response(status_code=201, headers={"Location": location})
 
-    async def __aenter__(self) -> PushServiceEmulator:
-        app = Starlette(routes=[Route("/push/{sub_id}", self._push, methods=["POST"])])
-        self._server = LocalHttpServer(app, host=self.host, port=self.port)
-        await self._server.__aenter__()
-        self.port = self._server.port
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None:
-            await self._server.__aexit__(None, None, None)
+    def _routes(self) -> list[BaseRoute]:
+        return [Route("/push/{sub_id}", self._push, methods=["POST"])]

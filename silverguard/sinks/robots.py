@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from alerting.channels.dingtalk.sender import dingtalk_sign
-from silverguard.sinks.http_server import LocalHttpServer, random_credential
+from silverguard.sinks.http_server import LocalHttpServer, ServedRoutes, random_credential
 
 __all__ = ["DingTalkRobotEmulator", "WeComRobotEmulator"]
 
@@ -29,7 +28,7 @@ MAX_CLOCK_SKEW_MS = 3600 * 1000
 
 
 @dataclass
-class _RobotBase:
+class _RobotBase(ServedRoutes):
     host: str = "127.0.0.1"
     port: int = 0
     answer: Callable[[int], int] | None = None
@@ -51,16 +50,6 @@ class _RobotBase:
             return JSONResponse({"errcode": errcode, "errmsg": f"emulated error {errcode}"})
         self.messages.append(json.loads(body))
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
-
-    async def _start(self, path: str, endpoint: Callable[[Request], Any]) -> None:
-        app = Starlette(routes=[Route(path, endpoint, methods=["POST"])])
-        self._server = LocalHttpServer(app, host=self.host, port=self.port)
-        await self._server.__aenter__()
-        self.port = self._server.port
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None:
-            await self._server.__aexit__(None, None, None)
 
 
 @dataclass
@@ -90,9 +79,8 @@ class DingTalkRobotEmulator(_RobotBase):
             return self._reply(310000, body)
         return self._reply(0, body)
 
-    async def __aenter__(self) -> DingTalkRobotEmulator:
-        await self._start("/robot/send", self._send)
-        return self
+    def _routes(self) -> list[BaseRoute]:
+        return [Route("/robot/send", self._send, methods=["POST"])]
 
 
 @dataclass
@@ -113,6 +101,5 @@ class WeComRobotEmulator(_RobotBase):
             return self._reply(93000, body)
         return self._reply(0, body)
 
-    async def __aenter__(self) -> WeComRobotEmulator:
-        await self._start("/cgi-bin/webhook/send", self._send)
-        return self
+    def _routes(self) -> list[BaseRoute]:
+        return [Route("/cgi-bin/webhook/send", self._send, methods=["POST"])]

@@ -25,14 +25,13 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from alerting.channels.sms.signing import rpc_signature
 from alerting.channels.voice.signing import twilio_signature
-from silverguard.sinks.http_server import LocalHttpServer, random_credential
+from silverguard.sinks.http_server import LocalHttpServer, ServedRoutes, random_credential
 
 __all__ = ["AliyunSmsEmulator", "PlacedCall", "VoiceProviderEmulator"]
 
@@ -41,7 +40,7 @@ _PHONE = re.compile(r"^\+?\d{6,16}$")
 
 
 @dataclass
-class AliyunSmsEmulator:
+class AliyunSmsEmulator(ServedRoutes):
     """``async with AliyunSmsEmulator() as sms``; ``sms.url`` is ``channels.sms.endpoint``."""
 
     access_key_id: str = "LTAI-test-key-id"
@@ -98,16 +97,8 @@ class AliyunSmsEmulator:
             {"Code": "OK", "Message": "OK", "BizId": f"biz-{self.hits}", "RequestId": request_id}
         )
 
-    async def __aenter__(self) -> AliyunSmsEmulator:
-        app = Starlette(routes=[Route("/", self._send, methods=["POST"])])
-        self._server = LocalHttpServer(app, host=self.host, port=self.port)
-        await self._server.__aenter__()
-        self.port = self._server.port
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None:
-            await self._server.__aexit__(None, None, None)
+    def _routes(self) -> list[BaseRoute]:
+        return [Route("/", self._send, methods=["POST"])]
 
 
 @dataclass(frozen=True)
@@ -122,7 +113,7 @@ class PlacedCall:
 
 
 @dataclass
-class VoiceProviderEmulator:
+class VoiceProviderEmulator(ServedRoutes):
     """``async with VoiceProviderEmulator() as voice``; ``voice.url`` is ``channels.voice.
     api_base``. ``answer(hit)`` may script an HTTP status (e.g. 503 or 429)."""
 
@@ -196,13 +187,5 @@ class VoiceProviderEmulator:
                 call.gather_action, data=params, headers={"X-Twilio-Signature": signature}
             )
 
-    async def __aenter__(self) -> VoiceProviderEmulator:
-        route = Route("/2010-04-01/Accounts/{account}/Calls.json", self._create, methods=["POST"])
-        self._server = LocalHttpServer(Starlette(routes=[route]), host=self.host, port=self.port)
-        await self._server.__aenter__()
-        self.port = self._server.port
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None:
-            await self._server.__aexit__(None, None, None)
+    def _routes(self) -> list[BaseRoute]:
+        return [Route("/2010-04-01/Accounts/{account}/Calls.json", self._create, methods=["POST"])]

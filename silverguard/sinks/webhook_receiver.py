@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from contracts.signing import (
     SIGNATURE_HEADER,
@@ -20,7 +19,7 @@ from contracts.signing import (
     SignatureError,
     verify_webhook,
 )
-from silverguard.sinks.http_server import LocalHttpServer
+from silverguard.sinks.http_server import LocalHttpServer, ServedRoutes
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class ReceivedWebhook:
 
 
 @dataclass
-class WebhookReceiver:
+class WebhookReceiver(ServedRoutes):
     """Serves ``POST /hooks/{name}`` on loopback; rejects bad signatures with 401.
 
     Use ``async with WebhookReceiver(secret, port=...)``; ``deliveries`` holds verified ones,
@@ -91,16 +90,8 @@ class WebhookReceiver:
         """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
-    async def __aenter__(self) -> WebhookReceiver:
-        app = Starlette(routes=[Route("/hooks/{name}", self._hook, methods=["POST"])])
-        self._server = LocalHttpServer(app, host=self.host, port=self.port)
-        await self._server.__aenter__()
-        self.port = self._server.port
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None:
-            await self._server.__aexit__(None, None, None)
+    def _routes(self) -> list[BaseRoute]:
+        return [Route("/hooks/{name}", self._hook, methods=["POST"])]
 
     async def wait_for(self, count: int, timeout_s: float) -> list[ReceivedWebhook]:
         """Wait until at least ``count`` verified deliveries arrived."""
