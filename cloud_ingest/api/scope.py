@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cloud_ingest.api.errors import forbidden, not_found
 from cloud_ingest.auth.principal import Principal, resident_visibility
 from cloud_ingest.store.domain import Home, Resident
 
 T = TypeVar("T")
+
+
+class InHome(Protocol):
+    """A row of the organisation that sits in a home (a gateway, a device)."""
+
+    @property
+    def org_id(self) -> str:
+        """Its organisation."""
+        ...
+
+    @property
+    def home_id(self) -> str | None:
+        """Its home, if installed in one."""
+        ...
+
+
+InHomeT = TypeVar("InHomeT", bound=InHome)
 
 
 def visible_residents(principal: Principal) -> Select[str]:
@@ -46,3 +63,17 @@ def in_scope(principal: Principal, what: str, ident: str, obj: T | None, *, visi
             "you should care for its resident"
         )
     return obj
+
+
+def in_home_scope(
+    db: Session, principal: Principal, what: str, ident: str, obj: InHomeT | None
+) -> InHomeT:
+    """``obj`` (a gateway, a device) if it is in one of the principal's homes, else the
+    errors of :func:`in_scope` (404 missing or another organisation's, 403 another home).
+    """
+    visible = principal.org_wide or (
+        obj is not None
+        and obj.home_id is not None
+        and db.scalar(visible_homes(principal).where(Home.id == obj.home_id)) is not None
+    )
+    return in_scope(principal, what, ident, obj, visible=visible)

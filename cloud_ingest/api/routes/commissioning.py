@@ -25,7 +25,7 @@ from cloud_ingest.api.schemas import (
     CommissioningReportIn,
     CommissioningReportOut,
 )
-from cloud_ingest.api.scope import home_condition, in_scope
+from cloud_ingest.api.scope import in_home_scope
 from cloud_ingest.store.domain import CommissioningReport, Gateway
 
 router = APIRouter(prefix="/api/v1", tags=["gateways"])
@@ -68,16 +68,7 @@ def list_reports(
 ) -> Page[CommissioningReportOut]:
     """The commissioning reports of a gateway, newest first."""
     gateway = db.get(Gateway, gateway_id)
-    visible = principal.org_wide or (
-        gateway is not None
-        and db.scalar(
-            select(Gateway.id).where(
-                Gateway.id == gateway_id, home_condition(principal, Gateway.home_id)
-            )
-        )
-        is not None
-    )
-    in_scope(principal, "gateway", gateway_id, gateway, visible=visible)
+    in_home_scope(db, principal, "gateway", gateway_id, gateway)
     query = select(CommissioningReport).where(CommissioningReport.gateway_id == gateway_id)
     if cursor is not None:
         query = query.where(CommissioningReport.id < decode_int_cursor(cursor))

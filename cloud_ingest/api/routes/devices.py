@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cloud_ingest.api.deps import Caller, Db
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from cloud_ingest.api.schemas import DeviceOut
-from cloud_ingest.api.scope import home_condition, in_scope
+from cloud_ingest.api.scope import home_condition, in_home_scope
 from cloud_ingest.store.domain import Device
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
@@ -60,13 +60,4 @@ def list_devices(
 def get_device(*, device_id: str, principal: Caller, db: Db) -> DeviceOut:
     """One device."""
     device = db.get(Device, device_id)
-    visible = principal.org_wide or (
-        device is not None
-        and db.scalar(
-            select(Device.id).where(
-                Device.id == device_id, home_condition(principal, Device.home_id)
-            )
-        )
-        is not None
-    )
-    return device_out(in_scope(principal, "device", device_id, device, visible=visible))
+    return device_out(in_home_scope(db, principal, "device", device_id, device))

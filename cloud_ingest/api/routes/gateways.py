@@ -29,7 +29,7 @@ from cloud_ingest.api.schemas import (
     GatewayRegisterIn,
     ProvisioningCodeOut,
 )
-from cloud_ingest.api.scope import home_condition, in_scope
+from cloud_ingest.api.scope import home_condition, in_home_scope, in_scope
 from cloud_ingest.auth.codes import new_provisioning_code, normalise_code
 from cloud_ingest.auth.secrets import new_secret, sha256_hex
 from cloud_ingest.store.domain import Device, Gateway, ProvisioningCode
@@ -82,16 +82,7 @@ def list_gateways(
 def get_gateway(*, gateway_id: str, principal: Caller, db: Db) -> GatewayOut:
     """One gateway."""
     gateway = db.get(Gateway, gateway_id)
-    visible = principal.org_wide or (
-        gateway is not None
-        and db.scalar(
-            select(Gateway.id).where(
-                Gateway.id == gateway_id, home_condition(principal, Gateway.home_id)
-            )
-        )
-        is not None
-    )
-    return _out(db, in_scope(principal, "gateway", gateway_id, gateway, visible=visible))
+    return _out(db, in_home_scope(db, principal, "gateway", gateway_id, gateway))
 
 
 @router.post(
