@@ -230,7 +230,10 @@ async def _wait_healthy(procs: list[subprocess.Popen[bytes]], ports: list[int]) 
     async with httpx.AsyncClient() as client:
         deadline = time.monotonic() + 60
         while not all([await _healthy(client, p) for p in ports]):
-            assert all(p.poll() is None for p in procs), "a router died on start"
+            for proc in procs:
+                if proc.poll() is not None:
+                    _, stderr = proc.communicate()
+                    raise AssertionError(f"a router died on start:\n{stderr.decode()[-3000:]}")
             assert time.monotonic() < deadline, "the routers did not start"
             await asyncio.sleep(0.2)
 
