@@ -6,11 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from silverguard.cli import app
 from silverguard.demo.cli import EXAMPLES_DIR
+
+pytestmark = pytest.mark.usefixtures("collect_amqtt_leaks")
 
 
 def test_a_config_without_email_is_refused_with_advice(tmp_path: Path) -> None:

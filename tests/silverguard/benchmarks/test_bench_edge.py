@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from silverguard.cli import app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("collect_amqtt_leaks")]
 
 
 def test_bench_edge_prints_the_agent_and_raw_bcg_figures() -> None:
