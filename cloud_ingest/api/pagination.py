@@ -14,10 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cloud_ingest.api.errors import bad_request
 
@@ -88,3 +90,19 @@ def page_of(
     return Page[ItemT](
         items=[item(r) for r in shown], next_cursor=encode_cursor(key(shown[-1])) if more else None
     )
+
+
+def newest_first(
+    db: Session,
+    query: Select[Any],
+    key: InstrumentedAttribute[int],
+    *,
+    cursor: str | None,
+    limit: int,
+    item: Callable[[Any], ItemT],
+) -> Page[ItemT]:
+    """One page of ``query``'s rows, newest (highest integer ``key``) first, after ``cursor``."""
+    if cursor is not None:
+        query = query.where(key < decode_int_cursor(cursor))
+    rows = list(db.scalars(query.order_by(key.desc()).limit(limit + 1)))
+    return page_of(rows, limit, key=lambda row: int(getattr(row, key.key)), item=item)

@@ -16,8 +16,7 @@ from cloud_ingest.api.pagination import (
     Cursor,
     Limit,
     Page,
-    decode_int_cursor,
-    page_of,
+    newest_first,
 )
 from cloud_ingest.api.routes.gateways import GatewayCaller
 from cloud_ingest.api.schemas import (
@@ -70,13 +69,12 @@ def list_reports(
     gateway = db.get(Gateway, gateway_id)
     in_home_scope(db, principal, "gateway", gateway_id, gateway)
     query = select(CommissioningReport).where(CommissioningReport.gateway_id == gateway_id)
-    if cursor is not None:
-        query = query.where(CommissioningReport.id < decode_int_cursor(cursor))
-    rows = list(db.scalars(query.order_by(CommissioningReport.id.desc()).limit(limit + 1)))
-    return page_of(
-        rows,
-        limit,
-        key=lambda r: r.id,
+    return newest_first(
+        db,
+        query,
+        CommissioningReport.id,
+        cursor=cursor,
+        limit=limit,
         item=lambda r: CommissioningReportOut(
             id=r.id,
             gateway_id=r.gateway_id,

@@ -21,6 +21,7 @@ from cloud_ingest.api.pagination import (
     Page,
     decode_cursor,
     decode_int_cursor,
+    newest_first,
     page_of,
 )
 from cloud_ingest.api.schemas import AuditOut, EventOut, IncidentOut, QuarantineOut
@@ -203,15 +204,14 @@ def list_quarantine(
     _check_range(since, None)
     prefix = f"{PREFIX}/{principal.org_id}/"
     query = select(QuarantineRow).where(func.substr(QuarantineRow.topic, 1, len(prefix)) == prefix)
-    if cursor is not None:
-        query = query.where(QuarantineRow.id < decode_int_cursor(cursor))
     if since is not None:
         query = query.where(QuarantineRow.received_at >= since)
-    rows = list(db.scalars(query.order_by(QuarantineRow.id.desc()).limit(limit + 1)))
-    return page_of(
-        rows,
-        limit,
-        key=lambda q: q.id,
+    return newest_first(
+        db,
+        query,
+        QuarantineRow.id,
+        cursor=cursor,
+        limit=limit,
         item=lambda q: QuarantineOut(
             id=q.id,
             received_at=q.received_at,
@@ -237,17 +237,16 @@ def list_audit(
     """Your organisation's audit log, newest first (admins)."""
     require_role(principal, Role.ADMIN)
     query = select(AuditEntry).where(AuditEntry.org_id == principal.org_id)
-    if cursor is not None:
-        query = query.where(AuditEntry.id < decode_int_cursor(cursor))
     if resident_id is not None:
         query = query.where(AuditEntry.resident_id == resident_id)
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
-    rows = list(db.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    return page_of(
-        rows,
-        limit,
-        key=lambda a: a.id,
+    return newest_first(
+        db,
+        query,
+        AuditEntry.id,
+        cursor=cursor,
+        limit=limit,
         item=lambda a: AuditOut(
             id=a.id,
             at=a.at,
