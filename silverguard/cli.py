@@ -45,20 +45,6 @@ def _root(
     )
 
 
-def _not_yet(name: str, issue: int, what: str) -> typer.Typer:
-    group = typer.Typer(help=f"{what} (not yet available).", invoke_without_command=True)
-
-    @group.callback()
-    def _unavailable() -> None:
-        Console(stderr=True).print(
-            f"[yellow]silverguard {name} is not yet available[/] — it arrives with issue "
-            f"#{issue}. Nothing was changed."
-        )
-        raise typer.Exit(code=2)
-
-    return group
-
-
 app.command(name="demo")(demo)
 app.add_typer(edge_app, name="edge", help="Edge agent on the home gateway.")
 app.add_typer(ingest_app, name="ingest", help="Cloud ingest: MQTT consumer and storage.")
