@@ -12,6 +12,7 @@ from rich.console import Console
 
 from contracts.devices.mattress_serial import MattressMode
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
+from silverguard.benchmarks.alertmanager import AlertmanagerError
 from silverguard.benchmarks.edge import run_edge_bench
 from silverguard.benchmarks.edge_backlog import run_backlog_bench
 from silverguard.benchmarks.fuzz_serial import run_serial_fuzz
@@ -45,7 +46,11 @@ def alerting(  # noqa: PLR0917 (Typer options)
         database_url=database_url,
     )
     logging.getLogger().setLevel(logging.WARNING)  # per-message logs would skew the timing
-    result = asyncio.run(run_alerting_bench(options))
+    try:
+        result = asyncio.run(run_alerting_bench(options))
+    except AlertmanagerError as exc:  # not installed or did not start: says what to do
+        Console(stderr=True).print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=1) from exc
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

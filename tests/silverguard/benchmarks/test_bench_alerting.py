@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from silverguard.cli import app
@@ -23,3 +24,16 @@ def test_bench_alerting_runs_both_sides_and_prints_json() -> None:
     assert ours["rejected_signatures"] == 0
     assert figures["alertmanager"]["version"].startswith("alertmanager, version")
     assert "default_group_wait_30s" not in figures["alertmanager"]
+
+
+def test_a_missing_alertmanager_is_named_with_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "silverguard.benchmarks.alertmanager.ALERTMANAGER_BINARY", "no-such-alertmanager"
+    )
+    result = CliRunner().invoke(
+        app, ["bench", "alerting", "--alerts", "1", "--no-with-default", "--json"]
+    )
+    assert result.exit_code == 1
+    assert "apt-get install prometheus-alertmanager" in " ".join(result.output.split())
