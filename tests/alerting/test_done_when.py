@@ -7,36 +7,32 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import os
-import subprocess
-import sys
 import time
-from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import yaml
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerting.config import AlertingSettings
 from alerting.store.db import create_db_engine, migrate
 from alerting.store.models import Notification
 from contracts.auth import AccessClaims, Role, issue_access_token
 from contracts.events import EventType
 from silverguard.sinks import WebhookReceiver
 from silverguard.sinks.push_service import PushServiceEmulator
-from tests.alerting.escalation_support import JWT_SECRET, JWT_SECRET_ENV, escalation_settings
+from tests.alerting.escalation_support import JWT_SECRET, escalation_settings
+from tests.alerting.router_support import (
+    assert_each_page_once,
+    fleet_configs,
+    hooks_url,
+    router_process,
+    wait_healthy,
+)
 from tests.alerting.support import (
-    TOKEN_SECRET,
-    TOKEN_SECRET_ENV,
     WEBHOOK_SECRET,
     WEBHOOK_SECRET_ENV,
     create_events_table,
@@ -61,10 +57,6 @@ def _vapid_key() -> str:
     return base64.urlsafe_b64encode(der).decode().rstrip("=")
 
 
-def _hooks(receiver: WebhookReceiver) -> str:
-    return f"{receiver.base_url}/hooks"
-
-
 async def test_a_fire_pages_three_people_at_once_within_one_second(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,7 +68,7 @@ async def test_a_fire_pages_three_people_at_once_within_one_second(
     ):
         settings = escalation_settings(
             postgres_url,
-            hook_url=_hooks(receiver),
+            hook_url=hooks_url(receiver),
             api_port=api_port,
             channels={
                 "webhook": {"secret_env": WEBHOOK_SECRET_ENV, "timeout_s": 5},
@@ -135,123 +127,6 @@ async def test_a_fire_pages_three_people_at_once_within_one_second(
         assert push.rejected == []
 
 
-def _router_config(tmp_path: Path, settings: AlertingSettings, name: str) -> Path:
-    path = tmp_path / f"{name}.yaml"
-    data: dict[str, Any] = settings.model_dump(mode="json", by_alias=True)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-@contextlib.contextmanager
-def router_process(config: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``silverguard alerting run`` in its own process."""
-    env = {
-        **os.environ,
-        TOKEN_SECRET_ENV: TOKEN_SECRET,
-        WEBHOOK_SECRET_ENV: WEBHOOK_SECRET,
-        JWT_SECRET_ENV: JWT_SECRET,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "silverguard", "alerting", "run", "--config", str(config)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-        try:
-            proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate(timeout=5)
-
-
-async def _healthy(client: httpx.AsyncClient, port: int) -> bool:
-    with contextlib.suppress(httpx.HTTPError):
-        return (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
-    return False
-
-
-def _fleet_configs(
-    tmp_path: Path,
-    postgres_url: str,
-    receiver: WebhookReceiver,
-    residents: list[str],
-    *,
-    routers: int,
-    second_step_after_s: float,
-) -> tuple[list[Path], list[int]]:
-    """Router configs on one database: falls page the primary, then backup and lead, then
-    family (each once, no repeats)."""
-    policy = {
-        "name": "critical",
-        "steps": [
-            {"after_s": 0, "notify": ["primary"]},
-            {"after_s": second_step_after_s, "notify": ["backup", "team_lead"]},
-            {"after_s": 1, "notify": ["family"]},
-        ],
-    }
-    directory = {
-        "teams": [{"id": "t-north", "lead": "tl-0001"}],
-        "residents": [
-            {
-                "id": r,
-                "team": "t-north",
-                "primary": "cw-0001",
-                "backup": "cw-0002",
-                "family": ["fam-0001"],
-            }
-            for r in residents
-        ],
-    }
-    ports = [free_port() for _ in range(routers)]
-    configs = [
-        _router_config(
-            tmp_path,
-            escalation_settings(
-                postgres_url,
-                hook_url=_hooks(receiver),
-                api_port=port,
-                escalation_policies=[policy, {**policy, "name": "standard"}],
-                directory=directory,
-                poll_interval_s=0.02,
-            ),
-            f"router-{i}",
-        )
-        for i, port in enumerate(ports)
-    ]
-    return configs, ports
-
-
-async def _wait_healthy(procs: list[subprocess.Popen[bytes]], ports: list[int]) -> None:
-    async with httpx.AsyncClient() as client:
-        deadline = time.monotonic() + 60
-        while not all([await _healthy(client, p) for p in ports]):
-            for proc in procs:
-                if proc.poll() is not None:
-                    _, stderr = proc.communicate()
-                    raise AssertionError(f"a router died on start:\n{stderr.decode()[-3000:]}")
-            assert time.monotonic() < deadline, "the routers did not start"
-            await asyncio.sleep(0.2)
-
-
-def _assert_each_page_once(postgres_url: str, receiver: WebhookReceiver, expected: int) -> None:
-    engine = create_db_engine(postgres_url)
-    try:
-        with Session(engine) as session:
-            rows = session.execute(select(Notification.incident_id, Notification.person_id)).all()
-    finally:
-        engine.dispose()
-    pages = Counter((d.payload["incident_id"], d.name) for d in receiver.deliveries)
-    assert len(pages) == expected
-    assert set(pages.values()) == {1}, [k for k, n in pages.items() if n > 1]
-    assert Counter(tuple(r) for r in rows) == pages  # one notification row per page, too
-    assert {name for _, name in pages} == {"cw-0001", "cw-0002", "tl-0001", "fam-0001"}
-
-
 def _prepare(postgres_url: str) -> None:
     migrate(postgres_url)  # once, before routers start side by side
     engine = create_db_engine(postgres_url)
@@ -272,18 +147,18 @@ async def test_two_router_processes_never_page_anyone_twice(
     residents = [f"res-{n:04d}" for n in range(1, 9)]
     _prepare(postgres_url)
     async with WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver:
-        configs, ports = _fleet_configs(
+        configs, ports = fleet_configs(
             tmp_path, postgres_url, receiver, residents, routers=2, second_step_after_s=1
         )
         with router_process(configs[0]) as first, router_process(configs[1]) as second:
-            await _wait_healthy([first, second], ports)
+            await wait_healthy([first, second], ports)
             _falls(postgres_url, residents)
             expected = 4 * len(residents)  # primary, then backup + lead, then family, once each
             await receiver.wait_for(expected, timeout_s=60)
             await asyncio.sleep(1.5)  # time for a double page to show up, if there were one
             assert first.poll() is None
             assert second.poll() is None
-    _assert_each_page_once(postgres_url, receiver, expected)
+    assert_each_page_once(postgres_url, receiver, expected)
 
 
 async def test_a_killed_router_process_resumes_the_escalation(
@@ -293,19 +168,19 @@ async def test_a_killed_router_process_resumes_the_escalation(
     residents = [f"res-{n:04d}" for n in range(1, 5)]
     _prepare(postgres_url)
     async with WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver:
-        [config], [port] = _fleet_configs(
+        [config], [port] = fleet_configs(
             tmp_path, postgres_url, receiver, residents, routers=1, second_step_after_s=8
         )
         with router_process(config) as router:
-            await _wait_healthy([router], [port])
+            await wait_healthy([router], [port])
             _falls(postgres_url, residents)
             await receiver.wait_for(len(residents), timeout_s=30)
             router.kill()
         assert {d.name for d in receiver.deliveries} == {"cw-0001"}  # only step 1 so far
         with router_process(config) as restarted:
-            await _wait_healthy([restarted], [port])
+            await wait_healthy([restarted], [port])
             expected = 4 * len(residents)
             await receiver.wait_for(expected, timeout_s=60)
             await asyncio.sleep(1.5)
             assert restarted.poll() is None
-    _assert_each_page_once(postgres_url, receiver, expected)
+    assert_each_page_once(postgres_url, receiver, expected)

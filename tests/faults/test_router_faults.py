@@ -16,13 +16,13 @@ from cloud_ingest.store import migrate as migrate_ingest
 from firmware_sim.fleet import Fleet
 from silverguard.benchmarks.ingest_servers import IngestWorker
 from silverguard.sinks import WebhookReceiver
-from tests.alerting.support import WEBHOOK_SECRET
-from tests.alerting.test_done_when import (
-    _assert_each_page_once,
-    _fleet_configs,
-    _wait_healthy,
+from tests.alerting.router_support import (
+    assert_each_page_once,
+    fleet_configs,
     router_process,
+    wait_healthy,
 )
+from tests.alerting.support import WEBHOOK_SECRET
 from tests.servers import free_port, mosquitto
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]
@@ -46,11 +46,11 @@ async def test_a_second_router_alongside_the_first_pages_each_step_once(
         fleet = Fleet(broker.port, HOMES, org="org-demo", alarms_per_home=1)
         try:
             async with WebhookReceiver(WEBHOOK_SECRET.encode(), port=free_port()) as receiver:
-                configs, ports = _fleet_configs(
+                configs, ports = fleet_configs(
                     tmp_path, postgres_url, receiver, residents, routers=2, second_step_after_s=1
                 )
                 with router_process(configs[0]) as first, router_process(configs[1]) as second:
-                    await _wait_healthy([first, second], ports)
+                    await wait_healthy([first, second], ports)
                     await asyncio.to_thread(worker.wait_subscribed)
                     started = time.monotonic()
                     fleet.start()
@@ -66,7 +66,7 @@ async def test_a_second_router_alongside_the_first_pages_each_step_once(
             fleet.close()
             worker.stop()
     assert elapsed < 90
-    _assert_each_page_once(postgres_url, receiver, expected)
+    assert_each_page_once(postgres_url, receiver, expected)
     engine = sa.create_engine(postgres_url)
     try:
         with engine.connect() as conn:
