@@ -16,7 +16,7 @@ from rich.console import Console
 from contracts.config import MqttEndpoint, MqttProtocol
 from contracts.devices.mattress_serial import MattressMode
 from firmware_sim.errors import FirmwareSimError
-from firmware_sim.fleet import Fleet
+from firmware_sim.fleet import Fleet, HomeRates
 from firmware_sim.mattress import MattressFirmwareSim
 from firmware_sim.mqtt import sim_client
 from firmware_sim.scenarios import SCENARIOS, ScenarioStep, play_scenario
@@ -195,8 +195,12 @@ def fleet(  # noqa: PLR0917 (Typer options)
         bool, typer.Option(help="Resend until the cloud acks everything (up to 120 s).")
     ] = True,
 ) -> None:
-    """Homes at real rates (vitals 1 Hz each, an occasional fall) at the cloud broker; JSON."""
-    sim = Fleet(port, homes, per_second=float(homes), org=org, alarm_every=alarm_every)
+    """Homes at real rates at the cloud broker; JSON.
+
+    Each home: mattress vitals 1 Hz, wristband status and gateway heartbeat every 60 s, smoke
+    sensor state every 300 s, and an occasional fall (``--alarm-every``).
+    """
+    sim = Fleet(port, homes, org=org, alarm_every=alarm_every, rates=HomeRates())
     try:
         sim.start()
         time.sleep(duration)
@@ -214,6 +218,7 @@ def fleet(  # noqa: PLR0917 (Typer options)
                 "homes": homes,
                 "alarms": len(sim.alarm_ids),
                 "readings": len(sim.reading_ids),
+                "other_telemetry": sum(g.telemetry_sent for g in sim.gateways),
                 "unacked": sum(g.unacked() for g in sim.gateways),
                 "ack_delay_ms": sim.delays_ms(),
             }

@@ -1,9 +1,23 @@
-"""A fleet of simulated homes at the cloud broker (``silverguard sim fleet``, the fault suite).
+"""A fleet of simulated homes at the cloud broker (``silverguard sim fleet``, the fault suite,
+``silverguard bench e2e``).
 
 Each home is its own gateway identity (MQTT client id, ``sg/v1/<org>/<gateway>/…`` topics) and
 sends what an edge agent's forwarder sends: mattress vitals readings and fall alarms as
 contract envelopes at QoS 1, keeping each message until the cloud's ack names it and resending
 it after ``resend_after_s`` (the outbox rule), so a broker or worker outage loses nothing.
+
+With :class:`HomeRates` every home also sends its other telemetry at the real cadence (wristband
+status, smoke sensor state, the gateway's heartbeat), and alarms can be injected one at a time
+(:meth:`Fleet.inject_alarm`) with their publish moment kept, to time them end to end.
+
+Example:
+    >>> rates = HomeRates()
+    >>> round(rates.messages_per_home_per_s(), 4)
+    1.0367
+    >>> [kind for kind in rates.due(home=0, second=0)]
+    ['wristband_status', 'smoke', 'gateway_status']
+    >>> rates.due(home=0, second=1)
+    []
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -21,10 +36,50 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from contracts.envelope import Envelope, encode_envelope
 from contracts.events import EventBody, EventType, Evidence
 from contracts.ids import new_message_id
-from contracts.readings import MattressVitals
+from contracts.readings import MattressVitals, SmokeReading, WristbandStatus
+from contracts.status import GatewayState, GatewayStatusBody
 from contracts.topics import TopicKind, build_topic
 
 ORG = "org-faults"
+AGENT_VERSION = "fleet-sim"
+
+SlowKind = Literal["wristband_status", "smoke", "gateway_status"]
+
+
+@dataclass(frozen=True)
+class HomeRates:
+    """Seconds between one home's messages of each kind, as its edge agent forwards them.
+
+    Mattress vitals about once a second (the firmware's vitals mode, DEVICES.md); the
+    wristband's status once a minute (``firmware_sim.wristband``); the smoke sensor's state
+    every five minutes (Zigbee2MQTT republishes a sensor's state on each check-in report — the
+    period is an assumption, check-in intervals vary by model); the gateway's heartbeat every
+    60 s (the edge agent's ``heartbeat_s`` default). Slow kinds are staggered across homes.
+    """
+
+    vitals_s: float = 1.0
+    wristband_status_s: float = 60.0
+    smoke_s: float = 300.0
+    gateway_status_s: float = 60.0
+
+    def messages_per_home_per_s(self) -> float:
+        """Messages one home sends per second on average (alarms aside)."""
+        periods = (self.vitals_s, self.wristband_status_s, self.smoke_s, self.gateway_status_s)
+        return sum(1 / p for p in periods)
+
+    def due(self, *, home: int, second: int) -> list[SlowKind]:
+        """The slow kinds home ``home`` sends in vitals round ``second`` (besides vitals)."""
+        out: list[SlowKind] = []
+        kinds: tuple[tuple[SlowKind, float], ...] = (
+            ("wristband_status", self.wristband_status_s),
+            ("smoke", self.smoke_s),
+            ("gateway_status", self.gateway_status_s),
+        )
+        for kind, period_s in kinds:
+            every = max(1, round(period_s / self.vitals_s))
+            if (second + home) % every == 0:
+                out.append(kind)
+        return out
 
 
 @dataclass
@@ -48,6 +103,7 @@ class Gateway:
     readings: list[str] = field(default_factory=list)
     ack_delay_s: dict[str, float] = field(default_factory=dict)
     resends: int = 0
+    telemetry_sent: int = 0
 
     def __post_init__(self) -> None:
         self.gateway_id = f"gw-{self.index:03d}"
@@ -74,15 +130,26 @@ class Gateway:
                 if sent is not None:
                     self.ack_delay_s[message_id] = now - sent.first_sent
 
-    def _send(self, kind: TopicKind, body: EventBody | MattressVitals) -> str:
+    @property
+    def resident_id(self) -> str:
+        """The home's resident (each home has one)."""
+        return f"res-{self.index + 1:04d}"
+
+    def _send(
+        self,
+        kind: TopicKind,
+        body: EventBody | MattressVitals | WristbandStatus | SmokeReading | GatewayStatusBody,
+    ) -> str:
         at = datetime.now(UTC)
+        about_device = not isinstance(body, GatewayStatusBody)
         envelope = Envelope(
             message_id=new_message_id(at),
             org_id=self.org,
             gateway_id=self.gateway_id,
             home_id=f"home-{self.index:03d}",
-            resident_id=f"res-{self.index + 1:04d}",
-            device_id=f"dev-{self.index:03d}",
+            resident_id=self.resident_id if about_device else None,
+            device_id=f"dev-{self.index:03d}" if about_device else None,
+            device_time=at if about_device else None,  # the simulated sensor's own clock
             gateway_time=at,
             body=body,
         )
@@ -94,17 +161,37 @@ class Gateway:
         self.client.publish(topic, payload, qos=1)
         return envelope.message_id
 
-    def alarm(self, n: int) -> None:
-        """Send the home's ``n``-th alarm (a fall)."""
+    def alarm(self, n: int) -> str:
+        """Send the home's ``n``-th alarm (a fall); returns its message id."""
         body = EventBody.of(
             EventType.FALL, Evidence(summary=f"fault-suite fall {n}", values={"n": n})
         )
-        self.alarms.append(self._send(TopicKind.EVENT, body))
+        message_id = self._send(TopicKind.EVENT, body)
+        self.alarms.append(message_id)
+        return message_id
 
     def reading(self, n: int) -> None:
         """Send one vitals reading."""
         body = MattressVitals(in_bed=True, heart_rate_bpm=60 + n % 20, resp_rate_br_min=14)
         self.readings.append(self._send(TopicKind.READING, body))
+
+    def slow_telemetry(self, kind: SlowKind, n: int) -> None:
+        """Send the wristband's status, the smoke sensor's state or the gateway's heartbeat."""
+        if kind == "wristband_status":
+            body: WristbandStatus | SmokeReading | GatewayStatusBody = WristbandStatus(
+                heart_rate_bpm=62 + n % 15, battery_pct=80, on_wrist=True, rssi_dbm=-60
+            )
+            topic_kind = TopicKind.READING
+        elif kind == "smoke":
+            body = SmokeReading(smoke=False, battery_pct=90, link_quality=120)
+            topic_kind = TopicKind.READING
+        else:
+            body = GatewayStatusBody(
+                state=GatewayState.ONLINE, agent_version=AGENT_VERSION, outbox_depth=0
+            )
+            topic_kind = TopicKind.STATUS
+        self._send(topic_kind, body)
+        self.telemetry_sent += 1
 
     def resend_due(self) -> None:
         """Resend what waited too long for its ack (the outbox forwarder's rule)."""
@@ -128,6 +215,15 @@ class Gateway:
         self.client.disconnect()
 
 
+@dataclass(frozen=True)
+class InjectedAlarm:
+    """An alarm sent by :meth:`Fleet.inject_alarm`: whose, its id, when it was published."""
+
+    resident_id: str
+    message_id: str
+    published_monotonic: float
+
+
 class Fleet:
     """Several gateways sending a scripted stream on a background thread."""
 
@@ -139,17 +235,22 @@ class Fleet:
         per_second: float = 20.0,
         org: str = ORG,
         alarms_per_home: int | None = None,
-        alarm_every: int = 5,
+        alarm_every: int | None = 5,
+        rates: HomeRates | None = None,
     ) -> None:
         """``per_second`` messages over the whole fleet, every ``alarm_every``-th an alarm
-        (at most ``alarms_per_home`` per home), the rest vitals readings."""
+        (at most ``alarms_per_home`` per home; ``None``: no scripted alarms), the rest vitals
+        readings. With ``rates``, every home sends vitals every ``rates.vitals_s`` (which sets
+        ``per_second``) and its slow telemetry at the rates given."""
         self.gateways = [Gateway(port, i, org) for i in range(homes)]
         self._alarms_per_home = alarms_per_home
         self._alarm_every = alarm_every
+        self._rates = rates
         self._stop = threading.Event()
-        self._period = 1.0 / per_second
+        self._period = rates.vitals_s / homes if rates else 1.0 / per_second
         self._thread = threading.Thread(target=self._run, name="fault-fleet", daemon=True)
         self.sent = 0
+        self.injected: list[InjectedAlarm] = []
 
     def start(self) -> None:
         """Start sending on a background thread."""
@@ -157,19 +258,37 @@ class Fleet:
 
     def _run(self) -> None:
         n = 0
+        homes = len(self.gateways)
+        start = time.monotonic()
+        next_resend = start + 0.5
         while not self._stop.is_set():
-            gateway = self.gateways[n % len(self.gateways)]
+            gateway = self.gateways[n % homes]
             limit = self._alarms_per_home
-            if n % self._alarm_every == 0 and (limit is None or len(gateway.alarms) < limit):
+            every = self._alarm_every
+            if every and n % every == 0 and (limit is None or len(gateway.alarms) < limit):
                 gateway.alarm(n)
             else:
                 gateway.reading(n)
+            if self._rates is not None:
+                for kind in self._rates.due(home=gateway.index, second=n // homes):
+                    gateway.slow_telemetry(kind, n)
             n += 1
             self.sent = n
-            if n % 10 == 0:
+            now = time.monotonic()
+            if now >= next_resend:  # twice a second, whatever the fleet's size
+                next_resend = now + 0.5
                 for g in self.gateways:
                     g.resend_due()
-            self._stop.wait(self._period)
+            # Paced against the start, so per-message work does not slow the fleet down.
+            self._stop.wait(max(0.0, start + n * self._period - time.monotonic()))
+
+    def inject_alarm(self, home: int, n: int) -> InjectedAlarm:
+        """Send a fall alarm from ``home`` now (any thread) and keep when it was published."""
+        gateway = self.gateways[home % len(self.gateways)]
+        published = time.monotonic()
+        alarm = InjectedAlarm(gateway.resident_id, gateway.alarm(n), published)
+        self.injected.append(alarm)
+        return alarm
 
     def stop_sending(self) -> None:
         """Stop sending new messages (resending goes on in :meth:`drain`)."""

@@ -52,7 +52,7 @@ from silverguard.ports import free_port
 from silverguard.sinks import WebhookReceiver
 from silverguard.sinks.http_server import LocalHttpServer
 
-__all__ = ["AlertingBenchOptions", "run_alerting_bench"]
+__all__ = ["AlertingBenchOptions", "router_settings", "run_alerting_bench"]
 
 TOKEN_ENV = "SG_BENCH_ALERTING_TOKEN_SECRET"  # noqa: S105 (a variable's name, not a secret)
 WEBHOOK_ENV = "SG_BENCH_ALERTING_WEBHOOK_SECRET"
@@ -119,9 +119,10 @@ def _resident(prefix: str, i: int) -> str:
     return f"res-{prefix}{i:05d}"
 
 
-def _router_settings(
+def router_settings(
     database_url: str, receiver_url: str, options: AlertingBenchOptions
 ) -> AlertingSettings:
+    """The bench router: one care worker paged by signed webhook at ``receiver_url``."""
     api_port = free_port()
     return AlertingSettings.model_validate(
         {
@@ -188,7 +189,7 @@ async def bench_silverguard(options: AlertingBenchOptions, workdir: Path) -> dic
     store = IngestStore(database_url, clock=SystemClock())
     try:
         async with receiver:
-            settings = _router_settings(database_url, receiver.url("duty"), options)
+            settings = router_settings(database_url, receiver.url("duty"), options)
             async with _router(settings):
 
                 async def send(i: int) -> None:

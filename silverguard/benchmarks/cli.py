@@ -13,6 +13,8 @@ from rich.console import Console
 from contracts.devices.mattress_serial import MattressMode
 from silverguard.benchmarks.alerting import AlertingBenchOptions, run_alerting_bench
 from silverguard.benchmarks.alertmanager import AlertmanagerError
+from silverguard.benchmarks.e2e import E2eBenchOptions, run_e2e_bench
+from silverguard.benchmarks.e2e_summary import e2e_summary_lines
 from silverguard.benchmarks.edge import run_edge_bench
 from silverguard.benchmarks.edge_backlog import run_backlog_bench
 from silverguard.benchmarks.fuzz_serial import run_serial_fuzz
@@ -189,3 +191,48 @@ def ingest(
         )
     if "scaling_1_to_2" in result:
         console.print(f"1 → 2 workers: ×{result['scaling_1_to_2']}")
+
+
+@app.command("e2e")
+def e2e(  # noqa: PLR0917 (Typer options)
+    homes: Annotated[
+        int, typer.Option(min=1, help="Homes streaming, each its own gateway.")
+    ] = 1000,
+    duration: Annotated[
+        float, typer.Option(min=1, help="Measured seconds (alarms are injected over them).")
+    ] = 60.0,
+    warmup: Annotated[float, typer.Option(min=0, help="Seconds of streaming before.")] = 10.0,
+    alarm_rate: Annotated[
+        float, typer.Option(min=0.01, help="Alarms injected per second (one per home at most).")
+    ] = 1.0,
+    workers: Annotated[int, typer.Option(min=1, help="Ingest worker processes.")] = 1,
+    batch_max: Annotated[int, typer.Option(min=1, help="The ingest workers' batch_max.")] = 500,
+    pg_admin_url: Annotated[
+        str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
+) -> None:
+    """Sensor alarm → notification received, with N homes streaming through the real chain.
+
+    JSON goes to stdout (``--json``), a human summary to stderr.
+    """
+    options = E2eBenchOptions(
+        homes=homes,
+        duration_s=duration,
+        warmup_s=warmup,
+        alarm_rate_per_s=alarm_rate,
+        workers=workers,
+        batch_max=batch_max,
+        pg_admin_url=pg_admin_url,
+    )
+    logging.getLogger().setLevel(logging.WARNING)
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        result = run_e2e_bench(options)
+    except RuntimeError as exc:  # a server did not start, the fleet failed: says what to do
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=1) from exc
+    for line in e2e_summary_lines(result):
+        err.print(line, highlight=False)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))

@@ -25,7 +25,13 @@ from psycopg import sql
 from cloud_ingest.metrics import MESSAGES_STORED
 from silverguard.ports import free_port
 
-__all__ = ["PG_ADMIN_URL_ENV", "IngestWorker", "running_mosquitto", "throwaway_database"]
+__all__ = [
+    "PG_ADMIN_URL_ENV",
+    "IngestWorker",
+    "running_mosquitto",
+    "running_mosquitto_process",
+    "throwaway_database",
+]
 
 PG_ADMIN_URL_ENV = "SILVERGUARD_TEST_PG_ADMIN_URL"
 
@@ -80,6 +86,14 @@ class IngestWorker:
 
 @contextlib.contextmanager
 def running_mosquitto(workdir: Path) -> Iterator[int]:
+    """A private Mosquitto on a free loopback port; yields the port."""
+    with running_mosquitto_process(workdir) as (port, _pid):
+        yield port
+
+
+@contextlib.contextmanager
+def running_mosquitto_process(workdir: Path) -> Iterator[tuple[int, int]]:
+    """A private Mosquitto on a free loopback port; yields its port and PID."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
         raise RuntimeError("mosquitto is not installed: run ./scripts/test (it installs it)")
@@ -101,7 +115,7 @@ def running_mosquitto(workdir: Path) -> Iterator[int]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"mosquitto did not start on port {port}")
             time.sleep(0.05)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)

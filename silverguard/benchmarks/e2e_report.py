@@ -1,0 +1,156 @@
+"""Bookkeeping of ``silverguard bench e2e``: arrivals at the receiver, the chain's PIDs, the
+database's own lag figures, and the summary of one run.
+
+Example:
+    >>> pids = ChainPids(broker=[10], ingest=[11, 12])
+    >>> pids.components()["ingest"]
+    [11, 12]
+    >>> sorted(pids.components())[:3]
+    ['bench', 'broker', 'fleet']
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from contracts.feed import EVENT_FEED_TABLE
+from silverguard.benchmarks.proc_cpu import CpuUsage
+from silverguard.benchmarks.stats import latency_summary
+from silverguard.sinks.webhook_receiver import ReceivedWebhook
+
+__all__ = ["Arrivals", "ChainPids", "database_lag", "postgres_backend_pids", "summarise"]
+
+ALARM_TYPE = "fall"
+
+
+@dataclass
+class ChainPids:
+    """The processes of each component (PostgreSQL: the backends serving the bench's
+    database; ``bench``: this process, i.e. the webhook receiver)."""
+
+    broker: list[int] = field(default_factory=list)
+    ingest: list[int] = field(default_factory=list)
+    router: list[int] = field(default_factory=list)
+    postgresql: list[int] = field(default_factory=list)
+    victoria_metrics: list[int] = field(default_factory=list)
+    fleet: list[int] = field(default_factory=list)
+    probe: list[int] = field(default_factory=list)
+    bench: list[int] = field(default_factory=list)
+
+    def components(self) -> dict[str, list[int]]:
+        """PIDs by component name."""
+        return {name: list(pids) for name, pids in vars(self).items()}
+
+
+@dataclass
+class Arrivals:
+    """First arrival (monotonic) of a fall notification per resident, and duplicates."""
+
+    first: dict[str, float] = field(default_factory=dict)
+    duplicates: int = 0
+    other: int = 0
+
+    def arrive(self, delivery: ReceivedWebhook) -> None:
+        """The receiver's ``on_delivery`` hook."""
+        if delivery.payload.get("type") != ALARM_TYPE:
+            self.other += 1
+            return
+        resident = str(delivery.payload["resident_id"])
+        if resident in self.first:
+            self.duplicates += 1
+        else:
+            self.first[resident] = delivery.received_monotonic
+
+    async def wait_for(self, residents: set[str], timeout_s: float) -> None:
+        """Wait until each of ``residents`` was paged, or ``timeout_s`` passed."""
+        deadline = time.monotonic() + timeout_s
+        while not residents <= self.first.keys() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+
+def postgres_backend_pids(admin_url: str, database_url: str) -> list[int]:
+    """The server processes connected to the bench's database right now."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "select pid from pg_stat_activity where datname = %s", (name,)
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+def database_lag(database_url: str) -> dict[str, Any]:
+    """Device (gateway) time → received by a worker, p50/p99 in ms, from the stored rows."""
+    query = """
+        select count(*),
+               percentile_cont(0.5) within group (order by ms),
+               percentile_cont(0.99) within group (order by ms),
+               max(ms)
+        from (select extract(epoch from received_at - {time}) * 1000 as ms from {table}) t
+    """
+    engine = sa.create_engine(database_url)
+    out: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            for table, column in (("readings", "gateway_time"), (EVENT_FEED_TABLE, "device_time")):
+                n, p50, p99, top = conn.execute(
+                    sa.text(query.format(time=column, table=table))
+                ).one()
+                out[table] = {
+                    "n": n,
+                    "p50_ms": None if p50 is None else round(float(p50), 1),
+                    "p99_ms": None if p99 is None else round(float(p99), 1),
+                    "max_ms": None if top is None else round(float(top), 1),
+                }
+    finally:
+        engine.dispose()
+    return out
+
+
+def summarise(
+    fleet: dict[str, Any],
+    probe: dict[str, Any],
+    arrivals: Arrivals,
+    cpu: dict[str, CpuUsage],
+) -> dict[str, Any]:
+    """The run's figures from the fleet's and probe's outcomes, the arrivals and the CPU."""
+    latencies = [
+        arrivals.first[resident] - published
+        for resident, _message_id, published in fleet["injected"]
+        if resident in arrivals.first
+    ]
+    cores = os.cpu_count() or 1
+    total = sum(usage.seconds for usage in cpu.values())
+    wall = max((usage.wall_s for usage in cpu.values()), default=0.0)
+    return {
+        "alarms": {
+            "injected": len(fleet["injected"]),
+            "notified": len(latencies),
+            "duplicates": arrivals.duplicates,
+            "other_notifications": arrivals.other,
+            "latency_publish_to_notification": latency_summary(latencies),
+            "gateway_ack_delay": latency_summary(fleet["alarm_ack_delays_s"]),
+        },
+        "ingest_lag_publish_to_stored_acked": latency_summary(fleet["telemetry_ack_delays_s"]),
+        "fleet": {
+            "messages_sent": fleet["messages_sent"],
+            "messages_per_s": round(fleet["messages_sent"] / fleet["streamed_s"], 1),
+            "resends": fleet["resends"],
+            "unacked_after_drain": fleet["unacked"],
+        },
+        "raw_broker_probe": {
+            "sent": probe["sent"],
+            "latency_publish_to_receipt": latency_summary(probe["delays_s"]),
+        },
+        "cpu": {
+            "window_s": round(wall, 1),
+            "by_component": {name: usage.as_dict(cores) for name, usage in cpu.items()},
+            "total": CpuUsage(total, wall).as_dict(cores),
+        },
+    }
