@@ -145,6 +145,8 @@ class VictoriaMetricsInstance:
     workdir: Path
     process: subprocess.Popen[bytes] | None = None
     host: str = "127.0.0.1"
+    extra_args: tuple[str, ...] = ()
+    """More command-line flags, e.g. ``-promscrape.config=FILE`` to scrape /metrics endpoints."""
 
     @property
     def url(self) -> str:
@@ -168,6 +170,7 @@ class VictoriaMetricsInstance:
                 "-retentionPeriod=100y",
                 "-search.latencyOffset=0s",
                 "-loggerLevel=ERROR",
+                *self.extra_args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -203,10 +206,13 @@ class VictoriaMetricsInstance:
 
 
 @contextlib.contextmanager
-def victoria_metrics(workdir: Path) -> Iterator[VictoriaMetricsInstance]:
-    """Run a private VictoriaMetrics, with its data and log in ``workdir``, for the block."""
+def victoria_metrics(
+    workdir: Path, extra_args: tuple[str, ...] = ()
+) -> Iterator[VictoriaMetricsInstance]:
+    """Run a private VictoriaMetrics, with its data and log in ``workdir``, for the block
+    (``extra_args``: more flags, such as a scrape config)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    instance = VictoriaMetricsInstance(port=free_port(), workdir=workdir)
+    instance = VictoriaMetricsInstance(port=free_port(), workdir=workdir, extra_args=extra_args)
     instance.start()
     try:
         yield instance
