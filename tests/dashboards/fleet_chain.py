@@ -286,7 +286,8 @@ async def _get_up_and_fall(bed: MattressFirmwareSim, wristband: MqttEndpoint) ->
         await asyncio.sleep(FALL_IMPACT_AFTER_S)
         band = WristbandSim(BAND)
         async with sim_client(wristband, name="band-flag") as client:
-            await band.publish(client, band.status_topic, band.status_payload(fall=True))
+            flagged = band.status_payload(fall=True, battery=BAND_BATTERY_PCT[FALL_HOME])
+            await band.publish(client, band.status_topic, flagged)
 
     await asyncio.gather(
         play_scenario(FALL, wristband, wristband_base_topic="wristband"), flag_at_impact()
