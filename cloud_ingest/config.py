@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 from cloud_ingest.api.settings import ApiSettings
 from contracts.config import ConfigModel, MqttEndpoint, load_yaml_model, secret_from_env
+from contracts.metrics import MetricsEndpoint as BaseMetricsEndpoint
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -54,10 +55,9 @@ class TsdbSettings(ConfigModel):
         return secret_from_env(self.token_env) if self.token_env else ""
 
 
-class MetricsEndpoint(ConfigModel):
+class MetricsEndpoint(BaseMetricsEndpoint):
     """Where ``ingest run`` serves its Prometheus metrics (``/metrics``); port 0 picks one."""
 
-    host: str = "127.0.0.1"
     port: int = Field(default=9310, ge=0, le=65535)
 
 

@@ -1,8 +1,9 @@
 """Prometheus metrics of the ingest: the names (dashboards import them) and their collectors.
 
-Each worker has its own registry (no globals), served on ``/metrics`` by ``ingest run`` when
-the config has ``metrics: {host, port}``. ``kind`` labels are topic kinds (``event``,
-``reading``, ``status``, or ``other`` for topics that are not ours).
+Each worker has its own registry (no globals), served on ``/metrics`` by ``ingest run`` (with
+:class:`contracts.metrics.MetricsServer`) when the config has ``metrics: {host, port}``.
+``kind`` labels are topic kinds (``event``, ``reading``, ``status``, or ``other`` for topics
+that are not ours).
 
 Example:
     >>> from prometheus_client import generate_latest
@@ -14,16 +15,9 @@ Example:
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass, field
-from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-
-from cloud_ingest.errors import IngestError
-
-log = logging.getLogger(__name__)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 MESSAGES_RECEIVED = "sg_ingest_messages_received"
 """Counter{kind}: messages taken from the broker."""
@@ -90,26 +84,3 @@ class IngestMetrics:
         self.liveness_events = Counter(
             LIVENESS_EVENTS, "Liveness events", ["type", "status"], registry=r
         )
-
-
-class MetricsServer:
-    """Serves a registry on ``http://host:port/metrics`` from a daemon thread."""
-
-    def __init__(self, registry: CollectorRegistry, host: str, port: int) -> None:
-        try:
-            server, thread = start_http_server(port, addr=host, registry=registry)
-        except OSError as exc:
-            raise IngestError(
-                f"cannot serve metrics on {host}:{port}: {exc}. Pick a free port in the "
-                "config's metrics block (or set metrics: null)."
-            ) from exc
-        self._server: WSGIServer = server
-        self._thread: threading.Thread = thread
-        self.port: int = server.server_port
-        log.info("metrics at http://%s:%d/metrics", host, self.port)
-
-    def close(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

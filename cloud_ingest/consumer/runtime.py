@@ -13,10 +13,11 @@ from cloud_ingest.config import IngestSettings
 from cloud_ingest.consumer.processor import MessageProcessor
 from cloud_ingest.errors import IngestError
 from cloud_ingest.liveness import LivenessSweep
-from cloud_ingest.metrics import IngestMetrics, MetricsServer
+from cloud_ingest.metrics import IngestMetrics
 from cloud_ingest.store import IngestStore
 from cloud_ingest.tsdb import TelemetrySink, TsdbWriter
 from contracts.clock import Clock
+from contracts.metrics import MetricsPortError, MetricsServer
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,9 @@ def build_runtime(settings: IngestSettings, clock: Clock) -> IngestRuntime:
             runtime.metrics_server = MetricsServer(
                 metrics.registry, settings.metrics.host, settings.metrics.port
             )
-        except IngestError:
+        except MetricsPortError as exc:
             runtime.close()
-            raise
+            raise IngestError(str(exc)) from exc
     return runtime
 
 
