@@ -54,6 +54,7 @@ from alerting.routing.tree import RouteSettings
 from contracts.config import ConfigModel, load_yaml_model
 from contracts.events import EventType
 from contracts.ids import Identifier
+from contracts.metrics import MetricsEndpoint
 
 __all__ = [
     "AlertingSettings",
@@ -112,6 +113,12 @@ class ReceiverSettings(ConfigModel):
 
     name: str = Field(min_length=1, max_length=100)
     people: list[Identifier] = Field(min_length=1)
+
+
+class RouterMetricsEndpoint(MetricsEndpoint):
+    """Where ``alerting run`` serves its Prometheus metrics (``/metrics``); port 0 picks one."""
+
+    port: int = Field(default=9311, ge=0, le=65535)
 
 
 class ApiSettings(ConfigModel):
@@ -184,6 +191,9 @@ class AlertingSettings(ConfigModel):
     database_url: str = Field(min_length=1)
     public_base_url: str = Field(pattern=r"^https?://")
     api: ApiSettings = ApiSettings()
+    metrics: RouterMetricsEndpoint | None = Field(
+        default=None, description="serve the router's Prometheus metrics here (null: not served)"
+    )
     poll_interval_s: float = Field(default=0.2, gt=0)
     feed_batch_size: int = Field(default=200, ge=1, le=10_000)
     feed_lag_window: int = Field(

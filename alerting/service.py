@@ -27,8 +27,11 @@ from alerting.dispatch.dispatcher import Dispatcher
 from alerting.errors import AlertingError
 from alerting.feed.listener import listen_for_new_events
 from alerting.feed.poller import FeedPoller
+from alerting.metrics import AlertingMetrics
 from alerting.store.db import create_db_engine, migrate
 from contracts.clock import Clock, SystemClock
+from contracts.http_metrics import HttpMetrics
+from contracts.metrics import MetricsPortError, MetricsServer
 from contracts.net import bind_tcp_listener
 
 log = logging.getLogger(__name__)
@@ -60,45 +63,77 @@ async def run_alerting(
     *,
     clock: Clock | None = None,
     ready: asyncio.Event | None = None,
+    metrics: AlertingMetrics | None = None,
 ) -> None:
-    """Run the alert router until cancelled; ``ready`` is set once the API answers."""
+    """Run the alert router until cancelled; ``ready`` is set once the API answers.
+
+    Its metrics go to ``metrics`` (a new registry unless given), served on ``/metrics`` when
+    the settings have a ``metrics`` block.
+    """
     clock = clock or SystemClock()
+    metrics = metrics or AlertingMetrics()
     tokens = tokens_from_settings(settings, clock)  # fail fast on a missing secret
     await asyncio.to_thread(migrate, settings.database_url)
     engine = create_db_engine(settings.database_url)
     try:
-        async with httpx.AsyncClient() as client:
-            senders = build_senders(settings, client, clock)
-            server = EmbeddedServer(
-                uvicorn.Config(
-                    create_app(settings, engine, clock),
-                    host=settings.api.host,
-                    port=settings.api.port,
-                    log_config=None,
-                    lifespan="off",
-                    access_log=False,
-                    timeout_graceful_shutdown=2,  # live SSE streams must not block a stop
+        with _metrics_served(settings, metrics):
+            async with httpx.AsyncClient() as client:
+                senders = build_senders(settings, client, clock)
+                server = EmbeddedServer(
+                    uvicorn.Config(
+                        create_app(
+                            settings, engine, clock, http_metrics=HttpMetrics(metrics.registry)
+                        ),
+                        host=settings.api.host,
+                        port=settings.api.port,
+                        log_config=None,
+                        lifespan="off",
+                        access_log=False,
+                        timeout_graceful_shutdown=2,  # live SSE streams must not block a stop
+                    )
                 )
-            )
-            with _listen(settings.api.host, settings.api.port) as listener:
-                async with asyncio.TaskGroup() as tg:
-                    new_pages, new_events = asyncio.Event(), asyncio.Event()
-                    if engine.dialect.name == "postgresql":
+                with _listen(settings.api.host, settings.api.port) as listener:
+                    async with asyncio.TaskGroup() as tg:
+                        new_pages, new_events = asyncio.Event(), asyncio.Event()
+                        if engine.dialect.name == "postgresql":
+                            tg.create_task(
+                                listen_for_new_events(settings.database_url, new_events),
+                                name="feed-listen",
+                            )
                         tg.create_task(
-                            listen_for_new_events(settings.database_url, new_events),
-                            name="feed-listen",
+                            FeedPoller(engine, settings, clock, metrics=metrics).run(
+                                new_pages, new_events
+                            ),
+                            name="feed",
                         )
-                    tg.create_task(
-                        FeedPoller(engine, settings, clock).run(new_pages, new_events), name="feed"
-                    )
-                    tg.create_task(
-                        Dispatcher(engine, settings, senders, tokens, clock).run(new_pages),
-                        name="dispatch",
-                    )
-                    tg.create_task(_serve(server, listener), name="api")
-                    tg.create_task(_announce_ready(settings, client, ready), name="ready")
+                        tg.create_task(
+                            Dispatcher(
+                                engine, settings, senders, tokens, clock, metrics=metrics
+                            ).run(new_pages),
+                            name="dispatch",
+                        )
+                        tg.create_task(_serve(server, listener), name="api")
+                        tg.create_task(_announce_ready(settings, client, ready), name="ready")
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def _metrics_served(
+    settings: AlertingSettings, metrics: AlertingMetrics
+) -> Generator[None, None, None]:
+    """Serve ``metrics`` on ``/metrics`` while the router runs, if the settings ask for it."""
+    if settings.metrics is None:
+        yield
+        return
+    try:
+        server = MetricsServer(metrics.registry, settings.metrics.host, settings.metrics.port)
+    except MetricsPortError as exc:
+        raise AlertingError(str(exc)) from exc
+    try:
+        yield
+    finally:
+        server.close()
 
 
 @contextlib.contextmanager

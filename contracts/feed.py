@@ -16,6 +16,8 @@ EVENT_FEED_MESSAGE_ID = "message_id"
 """The envelope's message id (unique)."""
 EVENT_FEED_ENVELOPE = "envelope_json"
 """The envelope exactly as validated, as JSON text."""
+EVENT_FEED_RECEIVED_AT = "received_at"
+"""When the ingest stored the row (UTC): the router measures its feed lag from it."""
 EVENT_FEED_NOTIFY_CHANNEL = "sg_event_feed"
 """On PostgreSQL the ingest sends ``NOTIFY`` on this channel in the transaction that adds feed
 rows (delivered at commit), so a reader that ``LISTEN``s reads at once instead of at its next

@@ -28,12 +28,22 @@ from alerting.incidents.labels import notice_title
 from alerting.incidents.views import incident_view
 from contracts.clock import Clock
 from contracts.config import secret_from_env
+from contracts.http_metrics import HttpMetrics, HttpMetricsMiddleware
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> FastAPI:
-    """Build the API around one engine and clock (no globals: everything is closed over)."""
+def create_app(
+    settings: AlertingSettings,
+    engine: Engine,
+    clock: Clock,
+    *,
+    http_metrics: HttpMetrics | None = None,
+) -> FastAPI:
+    """Build the API around one engine and clock (no globals: everything is closed over).
+
+    With ``http_metrics``, every request is counted and timed into it.
+    """
     resolver = CallerResolver(
         tokens=tokens_from_settings(settings, clock),
         known_people=frozenset(p.id for p in settings.people),
@@ -41,6 +51,8 @@ def create_app(settings: AlertingSettings, engine: Engine, clock: Clock) -> Fast
         clock=clock,
     )
     app = FastAPI(title="Silverguard alerting", docs_url=None, redoc_url=None)
+    if http_metrics is not None:
+        app.add_middleware(HttpMetricsMiddleware, metrics=http_metrics)
 
     @app.exception_handler(StoreError)
     async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:

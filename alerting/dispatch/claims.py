@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Engine, select, update
@@ -28,6 +29,14 @@ from alerting.store.models import (
 
 DISPATCH_ACTOR = "dispatcher"
 _CLAIMABLE = (NotificationStatus.PENDING, NotificationStatus.SENDING)
+
+
+class Recorded(StrEnum):
+    """What :func:`record_outcome` did."""
+
+    LOST = "lost"  # our claim expired and another router took the notification
+    RECORDED = "recorded"
+    FIRST_DELIVERY = "first_delivery"  # recorded, and the incident's first page delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +109,8 @@ def record_outcome(
     error: str | None = None,
     receipt_code: int | None = None,
     receipt_detail: str | None = None,
-) -> bool:
-    """Store the result of our attempt; ``False`` if our claim was lost meanwhile."""
+) -> Recorded:
+    """Store the result of our attempt (``LOST`` if our claim was lost meanwhile)."""
     values: dict[str, object] = {"status": status, "receipt_code": receipt_code}
     if status is NotificationStatus.DELIVERED:
         values |= {"delivered_at": now, "receipt_detail": receipt_detail, "last_error": None}
@@ -123,8 +132,9 @@ def record_outcome(
                 )
             )
             if not won:
-                return False
-            if status is NotificationStatus.DELIVERED:
+                return Recorded.LOST
+            recorded = Recorded.RECORDED
+            if status is NotificationStatus.DELIVERED and _rowcount(
                 session.execute(
                     update(Incident)
                     .where(
@@ -132,6 +142,8 @@ def record_outcome(
                     )
                     .values(first_delivered_at=now)
                 )
+            ):
+                recorded = Recorded.FIRST_DELIVERY
             detail = f"{claimed.channel} to {claimed.person_id}, attempt {claimed.attempts}"
             if receipt_code is not None:
                 detail += f", code {receipt_code}"
@@ -148,7 +160,7 @@ def record_outcome(
             )
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record notification {claimed.notification_id}: {exc}") from exc
-    return True
+    return recorded
 
 
 def _rowcount(result: Any) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
@@ -19,7 +20,7 @@ from alerting.api.tokens import AcceptTokens, link_for_token
 from alerting.channels.base import ChannelSender, DeliveryReceipt, Notice
 from alerting.config import AlertingSettings
 from alerting.directory.port import Directory
-from alerting.dispatch.claims import Claimed, claim_due, record_outcome
+from alerting.dispatch.claims import Claimed, Recorded, claim_due, record_outcome
 from alerting.dispatch.retry import RetryDecision, retry_decision
 from alerting.errors import (
     DeliveryError,
@@ -29,6 +30,8 @@ from alerting.errors import (
 )
 from alerting.escalation.context import RouterContext
 from alerting.escalation.engine import escalate_due
+from alerting.incidents.views import active_incident_counts
+from alerting.metrics import DELIVERED, AlertingMetrics, FailureKind
 from alerting.store.models import LogAction, NotificationStatus
 from contracts.clock import Clock
 
@@ -48,9 +51,11 @@ class Dispatcher:
         *,
         batch_size: int = 50,
         directory: Directory | None = None,
+        metrics: AlertingMetrics | None = None,
     ) -> None:
         self._engine = engine
-        self._ctx = RouterContext.build(settings, directory, engine)
+        self._metrics = metrics or AlertingMetrics()
+        self._ctx = RouterContext.build(settings, directory, engine, metrics=self._metrics)
         self._settings = settings
         self._senders = senders
         self._tokens = tokens
@@ -60,8 +65,9 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Fire due escalation steps, then claim and send one batch of notifications.
 
-        Returns how many notifications were attempted.
+        Returns how many notifications were attempted. Also refreshes the active-incidents gauge.
         """
+        await self._count_active_incidents()
         try:
             await asyncio.to_thread(
                 escalate_due, self._engine, self._ctx, self._clock.now(), self._batch_size
@@ -72,6 +78,8 @@ class Dispatcher:
         claimed = await asyncio.to_thread(
             claim_due, self._engine, self._clock.now(), lease, self._batch_size
         )
+        for item in claimed:
+            self._metrics.claimed.labels(channel=item.channel).inc()
         if claimed:
             async with asyncio.TaskGroup() as tg:
                 for item in claimed:
@@ -102,6 +110,15 @@ class Dispatcher:
                         await wake.wait()
                 wake.clear()
 
+    async def _count_active_incidents(self) -> None:
+        try:
+            counts = await asyncio.to_thread(active_incident_counts, self._engine)
+        except StoreError as exc:  # the gauge keeps its last value; the claim reports trouble
+            log.debug("active incidents not counted: %s", exc)
+            return
+        for status, count in counts.items():
+            self._metrics.active_incidents.labels(status=status.value).set(count)
+
     def _notice(self, item: Claimed) -> Notice:
         incident = item.incident
         token = self._tokens.issue(incident.id, item.person_id)
@@ -127,13 +144,16 @@ class Dispatcher:
         notification is retried; an unexpected sender error counts as retryable.
         """
         sender = self._senders.get(item.channel)
+        started: float | None = None
         try:
             if sender is None:
                 raise PermanentDeliveryError(
                     f"channel {item.channel!r} is not configured: add it under channels"
                 )
+            notice = self._notice(item)
+            started = time.perf_counter()
             try:
-                receipt = await sender.send(self._notice(item))
+                receipt = await sender.send(notice)
             except DeliveryError:
                 raise
             except Exception as exc:  # a bug in a channel must not stop the router
@@ -142,8 +162,14 @@ class Dispatcher:
                 )
                 raise RetryableDeliveryError(f"unexpected {type(exc).__name__}: {exc}") from exc
         except DeliveryError as exc:
+            kind = FailureKind.of(exc)
+            self._metrics.failed.labels(channel=item.channel, kind=kind.value).inc()
+            if started is not None:
+                self._observe_send(item.channel, kind.value, started)
             outcome = partial(self._record_failure, item, exc)
         else:
+            self._metrics.sent.labels(channel=item.channel).inc()
+            self._observe_send(item.channel, DELIVERED, started)
             outcome = partial(self._record_success, item, receipt)
         try:
             await asyncio.to_thread(outcome)
@@ -156,17 +182,25 @@ class Dispatcher:
                 exc,
             )
 
+    def _observe_send(self, channel: str, outcome: str, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        self._metrics.delivery.labels(channel=channel, outcome=outcome).observe(elapsed)
+
     def _record_success(self, item: Claimed, receipt: DeliveryReceipt) -> None:
+        now = self._clock.now()
         recorded = record_outcome(
             self._engine,
             item,
-            now=self._clock.now(),
+            now=now,
             status=NotificationStatus.DELIVERED,
             action=LogAction.NOTIFICATION_DELIVERED,
             receipt_code=receipt.code,
             receipt_detail=receipt.detail,
         )
-        if recorded:
+        if recorded is Recorded.FIRST_DELIVERY:
+            waited = (now - item.incident.opened_at).total_seconds()
+            self._metrics.first_delivery.observe(max(0.0, waited))
+        if recorded is not Recorded.LOST:
             log.info(
                 "incident %s: %s to %s delivered (attempt %d)",
                 item.incident.id,

@@ -13,6 +13,7 @@ from alerting.directory.port import Directory
 from alerting.directory.sql_adapter import SqlDirectory
 from alerting.directory.yaml_adapter import YamlDirectory
 from alerting.escalation.targets import TargetContext
+from alerting.metrics import AlertingMetrics
 from alerting.mute import SilenceRule
 from alerting.rosters import RosterSettings
 from alerting.store.models import Incident
@@ -26,6 +27,8 @@ class RouterContext:
     directory: Directory
     _rosters: dict[str, RosterSettings] = field(default_factory=dict)
     _receivers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    metrics: AlertingMetrics | None = None
+    """Where the escalator counts the steps it pages (``None``: not counted)."""
 
     @classmethod
     def build(
@@ -33,6 +36,8 @@ class RouterContext:
         settings: AlertingSettings,
         directory: Directory | None = None,
         engine: Engine | None = None,
+        *,
+        metrics: AlertingMetrics | None = None,
     ) -> RouterContext:
         """The context for ``settings``: the given directory, else the domain tables (with
         ``directory_source: database`` and an ``engine``), else the YAML directory."""
@@ -43,6 +48,7 @@ class RouterContext:
             directory or YamlDirectory(settings.directory, org_id=settings.org_id),
             {r.name: r for r in settings.rosters},
             {r.name: tuple(r.people) for r in settings.receivers},
+            metrics,
         )
 
     def settings_silences(self) -> list[SilenceRule]:

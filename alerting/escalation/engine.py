@@ -92,6 +92,8 @@ def page_step(session: Session, ctx: RouterContext, incident: Incident, now: dat
                 LogAction.ESCALATED,
                 f"{person_id} (family) paged at {later.isoformat()}: quiet hours",
             )
+    if ctx.metrics is not None:  # a transaction lost to another router may count once more
+        ctx.metrics.escalation_steps.labels(step=str(step + 1)).inc()
     following = None if incident.audience == "operator" else after_step(policy, step, round_)
     if following is None:
         incident.next_escalation_at = None

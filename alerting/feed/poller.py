@@ -15,11 +15,15 @@ from alerting.errors import StoreError
 from alerting.escalation.context import RouterContext
 from alerting.feed.processor import ProcessedEvent, process_event_row
 from alerting.feed.source import events_table_exists, lag_floor, unprocessed_rows
-from alerting.store.models import FeedCursor
+from alerting.metrics import AlertingMetrics
+from alerting.store.models import FeedCursor, FeedOutcome
 from contracts.clock import Clock
 from contracts.feed import EVENT_FEED_TABLE
 
 log = logging.getLogger(__name__)
+
+_OPENING = (FeedOutcome.OPENED, FeedOutcome.OPERATOR_OPENED, FeedOutcome.MUTED)
+"""Outcomes that opened an incident (the feed lag is measured to these)."""
 
 
 class FeedPoller:
@@ -32,10 +36,12 @@ class FeedPoller:
         clock: Clock,
         *,
         directory: Directory | None = None,
+        metrics: AlertingMetrics | None = None,
     ) -> None:
         self._engine = engine
         self._settings = settings
-        self._ctx = RouterContext.build(settings, directory, engine)
+        self._metrics = metrics or AlertingMetrics()
+        self._ctx = RouterContext.build(settings, directory, engine, metrics=self._metrics)
         self._clock = clock
         self._table_seen = False
         self._waiting_logged = False
@@ -64,9 +70,13 @@ class FeedPoller:
             raise StoreError(f"cannot read the event feed: {exc}") from exc
         done: list[ProcessedEvent] = []
         for row in rows:
-            result = process_event_row(self._engine, self._ctx, row, self._clock.now())
+            now = self._clock.now()
+            result = process_event_row(self._engine, self._ctx, row, now)
             if result is not None:
                 done.append(result)
+                if result.outcome in _OPENING:
+                    lag = (now - row.received_at).total_seconds()
+                    self._metrics.feed_lag.observe(max(0.0, lag))
         if rows:
             self._advance_cursor(max(r.seq for r in rows))
         return done

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, column, exists, inspect, select, table
 
@@ -20,15 +21,18 @@ from alerting.store.models import IncidentEvent
 from contracts.feed import (
     EVENT_FEED_ENVELOPE,
     EVENT_FEED_MESSAGE_ID,
+    EVENT_FEED_RECEIVED_AT,
     EVENT_FEED_SEQ,
     EVENT_FEED_TABLE,
 )
+from contracts.sqltypes import UtcDateTime
 
 events_table = table(
     EVENT_FEED_TABLE,
     column(EVENT_FEED_SEQ),
     column(EVENT_FEED_MESSAGE_ID),
     column(EVENT_FEED_ENVELOPE),
+    column(EVENT_FEED_RECEIVED_AT, UtcDateTime()),
 )
 """The columns of the feed that are part of the contract (nothing else is)."""
 
@@ -40,6 +44,8 @@ class EventRow:
     seq: int
     message_id: str
     envelope_json: str
+    received_at: datetime
+    """When the ingest stored it."""
 
 
 def lag_floor(high_seq: int, lag_window: int) -> int:
@@ -58,13 +64,20 @@ def unprocessed_rows(connection: Connection, *, low: int, limit: int) -> list[Ev
     message_id = events_table.c[EVENT_FEED_MESSAGE_ID]
     processed = exists().where(IncidentEvent.message_id == message_id)
     query = (
-        select(seq, message_id, events_table.c[EVENT_FEED_ENVELOPE])
+        select(
+            seq,
+            message_id,
+            events_table.c[EVENT_FEED_ENVELOPE],
+            events_table.c[EVENT_FEED_RECEIVED_AT],
+        )
         .where(seq > bindparam("low", low), ~processed)
         .order_by(seq)
         .limit(limit)
     )
     rows = connection.execute(query).all()
     return [
-        EventRow(int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else bytes(r[2]).decode())
+        EventRow(
+            int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else bytes(r[2]).decode(), r[3]
+        )
         for r in rows
     ]

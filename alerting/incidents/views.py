@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -183,3 +183,19 @@ def outcome_stats(
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot compute outcome statistics: {exc}") from exc
     return summarise([(r[0], r[1], r[2], r[3]) for r in rows], by, target_accept_s=target_accept_s)
+
+
+def active_incident_counts(engine: Engine) -> dict[IncidentStatus, int]:
+    """How many incidents are in each active (not closed or resolved) status, zeros included."""
+    counts = dict.fromkeys(s for s in IncidentStatus if s not in TERMINAL_STATUSES)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(Incident.status, func.count())
+                .where(Incident.status.not_in(TERMINAL_STATUSES))
+                .group_by(Incident.status)
+            ).all()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot count active incidents: {exc}") from exc
+    found = {IncidentStatus(status): int(n) for status, n in rows}
+    return {status: found.get(status, 0) for status in counts}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, insert
 
 from alerting.config import AlertingSettings
 from contracts.envelope import Envelope, encode_envelope
@@ -19,6 +19,7 @@ from contracts.events import EventBody, EventStatus, EventType, Evidence
 from contracts.feed import (
     EVENT_FEED_ENVELOPE,
     EVENT_FEED_MESSAGE_ID,
+    EVENT_FEED_RECEIVED_AT,
     EVENT_FEED_SEQ,
     EVENT_FEED_TABLE,
 )
@@ -40,6 +41,12 @@ def events_table(metadata: MetaData) -> Table:
         Column(EVENT_FEED_SEQ, Integer, primary_key=True, autoincrement=True),
         Column(EVENT_FEED_MESSAGE_ID, String(26), unique=True, nullable=False),
         Column(EVENT_FEED_ENVELOPE, Text, nullable=False),
+        Column(
+            EVENT_FEED_RECEIVED_AT,
+            DateTime(timezone=True),
+            nullable=False,
+            default=lambda: datetime.now(UTC),
+        ),
     )
 
 
@@ -74,12 +81,20 @@ def make_envelope(
     )
 
 
-def insert_event(engine: Engine, envelope: Envelope, *, seq: int | None = None) -> str:
-    """Store ``envelope`` as the ingest would; returns its message id."""
+def insert_event(
+    engine: Engine,
+    envelope: Envelope,
+    *,
+    seq: int | None = None,
+    received_at: datetime | None = None,
+) -> str:
+    """Store ``envelope`` as the ingest would (at ``received_at``, default now); returns its
+    message id."""
     table = events_table(MetaData())
     row: dict[str, Any] = {
         EVENT_FEED_MESSAGE_ID: envelope.message_id,
         EVENT_FEED_ENVELOPE: encode_envelope(envelope).decode(),
+        EVENT_FEED_RECEIVED_AT: received_at or datetime.now(UTC),
     }
     if seq is not None:
         row[EVENT_FEED_SEQ] = seq

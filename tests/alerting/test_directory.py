@@ -90,7 +90,7 @@ def test_a_router_on_the_domain_tables_pages_the_primary_worker(seeded: str) -> 
     engine = create_db_engine(seeded)
     try:
         envelope = make_envelope(EventType.FIRE, now=T0)
-        row = EventRow(1, envelope.message_id, encode_envelope(envelope).decode())
+        row = EventRow(1, envelope.message_id, encode_envelope(envelope).decode(), T0)
         done = process_event_row(engine, RouterContext.build(settings, engine=engine), row, T0)
         assert done is not None
         assert done.outcome is FeedOutcome.OPENED

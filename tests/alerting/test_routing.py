@@ -74,6 +74,8 @@ def _example() -> dict[str, Any]:
 
 def test_example_config_loads() -> None:
     settings = load_alerting_settings(EXAMPLE)
+    assert settings.metrics is not None
+    assert settings.metrics.port == 9311
     assert [p.name for p in settings.escalation_policies] == [
         "critical",
         "standard",
