@@ -29,6 +29,7 @@ from care_app.render import Renderer
 from care_app.session import COOKIE, LANG_COOKIE, Session, SessionCodec, new_csrf
 from contracts.clock import Clock
 from contracts.config import secret_from_env
+from contracts.http_metrics import HttpMetrics, HttpMetricsMiddleware, stream_tracker
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -91,8 +92,14 @@ class Pages:
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
 
-def create_app(settings: CareAppSettings, clock: Clock) -> FastAPI:  # noqa: PLR0915
-    """Build the app (raises ``ConfigError`` if the session secret is unset)."""
+def create_app(  # noqa: PLR0915
+    settings: CareAppSettings, clock: Clock, *, http_metrics: HttpMetrics | None = None
+) -> FastAPI:
+    """Build the app (raises ``ConfigError`` if the session secret is unset).
+
+    With ``http_metrics``, every request is counted and timed, and open live-queue streams
+    are gauged, into it.
+    """
     apis = Apis(settings.cloud_api_url, settings.alerting_api_url, timeout_s=settings.api_timeout_s)
     pages = Pages(settings, clock, apis)
 
@@ -104,6 +111,8 @@ def create_app(settings: CareAppSettings, clock: Clock) -> FastAPI:  # noqa: PLR
     app = FastAPI(title="Silverguard care app", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.pages = pages
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if http_metrics is not None:
+        app.add_middleware(HttpMetricsMiddleware, metrics=http_metrics)
 
     async def logged_in(request: Request, handler: Handler) -> Response:
         session = pages.session(request)
@@ -191,6 +200,11 @@ def create_app(settings: CareAppSettings, clock: Clock) -> FastAPI:  # noqa: PLR
             return Response("log in first", status_code=401)
 
         async def relay() -> AsyncIterator[str]:
+            with stream_tracker(http_metrics, "/queue/stream"):
+                async for part in relay_lines():
+                    yield part
+
+        async def relay_lines() -> AsyncIterator[str]:
             name = None
             try:
                 async for line in apis.stream_lines(session.token):

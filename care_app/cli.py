@@ -12,6 +12,8 @@ from care_app.app import create_app
 from care_app.config import CareAppSettings
 from contracts.clock import SystemClock
 from contracts.config import ConfigError, load_yaml_model, secret_from_env
+from contracts.http_metrics import HttpMetrics
+from contracts.metrics import MetricsServer
 
 log = logging.getLogger(__name__)
 app = typer.Typer(no_args_is_help=True, help="Care worker phone app and operator console.")
@@ -47,10 +49,20 @@ def check_config(config: Path = ConfigOption) -> None:
 def serve(config: Path = ConfigOption) -> None:
     """Serve the app until SIGINT/SIGTERM."""
     settings = _settings(config)
+    metrics = HttpMetrics()
     try:
-        web = create_app(settings, SystemClock())
+        web = create_app(settings, SystemClock(), http_metrics=metrics)
+        served = (
+            MetricsServer(metrics.registry, settings.metrics.host, settings.metrics.port)
+            if settings.metrics is not None
+            else None
+        )
     except ConfigError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(code=2) from exc
     log.info("care app listening on %s:%s", settings.host, settings.port)
-    uvicorn.run(web, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    try:
+        uvicorn.run(web, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        if served is not None:
+            served.close()

@@ -14,9 +14,16 @@ from typing import Literal
 from pydantic import Field
 
 from contracts.config import ConfigModel
+from contracts.metrics import MetricsEndpoint
 
 Locale = Literal["zh_CN", "en"]
 LOCALES: tuple[Locale, ...] = ("zh_CN", "en")
+
+
+class CareAppMetricsEndpoint(MetricsEndpoint):
+    """Where ``app serve`` serves its Prometheus metrics (``/metrics``); port 0 picks one."""
+
+    port: int = Field(default=9313, ge=0, le=65535)
 
 
 class CareAppSettings(ConfigModel):
@@ -44,3 +51,6 @@ class CareAppSettings(ConfigModel):
         default=None, description="the Web Push VAPID public key (base64url), if push is on"
     )
     api_timeout_s: float = Field(default=10.0, gt=0)
+    metrics: CareAppMetricsEndpoint | None = Field(
+        default=None, description="serve request counts and latencies here (null: not served)"
+    )

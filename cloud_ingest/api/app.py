@@ -27,14 +27,18 @@ from cloud_ingest.api.routes import (
     series,
 )
 from cloud_ingest.errors import StoreError
+from contracts.http_metrics import HttpMetrics, HttpMetricsMiddleware
 
 log = logging.getLogger(__name__)
 
 API_TITLE = "Silverguard cloud API"
 
 
-def create_app(context: ApiContext) -> FastAPI:
-    """The API over ``context`` (the caller owns the context and closes it)."""
+def create_app(context: ApiContext, *, http_metrics: HttpMetrics | None = None) -> FastAPI:
+    """The API over ``context`` (the caller owns the context and closes it).
+
+    With ``http_metrics``, every request is counted and timed into it.
+    """
     app = FastAPI(
         title=API_TITLE,
         version="1",
@@ -45,6 +49,8 @@ def create_app(context: ApiContext) -> FastAPI:
         ),
     )
     app.state.context = context
+    if http_metrics is not None:
+        app.add_middleware(HttpMetricsMiddleware, metrics=http_metrics)
     for module in (
         login,
         residents,

@@ -12,6 +12,8 @@ from cloud_ingest.api.context import ApiContext
 from cloud_ingest.config import IngestSettings
 from cloud_ingest.errors import IngestError
 from cloud_ingest.store import migrate
+from contracts.http_metrics import HttpMetrics
+from contracts.metrics import MetricsPortError, MetricsServer
 from contracts.net import bind_tcp_listener
 
 log = logging.getLogger(__name__)
@@ -44,14 +46,21 @@ def serve_api(settings: IngestSettings) -> None:
     if settings.migrate_on_start:
         migrate(settings.database_url)
     sock = listen(settings.api.host, settings.api.port)
+    metrics, served = HttpMetrics(), None
     tsdb_url = str(settings.tsdb.url) if settings.tsdb is not None else None
     context = ApiContext(settings.database_url, settings.api, secret, tsdb_url=tsdb_url)
     try:
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(context), log_config=None, access_log=False)
-        )
+        if settings.api.metrics is not None:
+            endpoint = settings.api.metrics
+            served = MetricsServer(metrics.registry, endpoint.host, endpoint.port)
+        app = create_app(context, http_metrics=metrics)
+        server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
         log.info("ingest API listening on %s:%s", settings.api.host, settings.api.port)
         server.run(sockets=[sock])
+    except MetricsPortError as exc:
+        raise IngestError(str(exc)) from exc
     finally:
+        if served is not None:
+            served.close()
         sock.close()
         context.close()

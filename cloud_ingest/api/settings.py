@@ -15,9 +15,16 @@ from pydantic import Field, field_validator
 
 from cloud_ingest.api.dynsec import DynsecAdmin
 from contracts.config import ConfigError, ConfigModel, secret_from_env
+from contracts.metrics import MetricsEndpoint
 
 MIN_SECRET_LEN = 32
 """HS256 wants a key of at least 256 bits."""
+
+
+class ApiMetricsEndpoint(MetricsEndpoint):
+    """Where ``ingest api`` serves its Prometheus metrics (``/metrics``); port 0 picks one."""
+
+    port: int = Field(default=9312, ge=0, le=65535)
 
 
 class ApiSettings(ConfigModel):
@@ -38,6 +45,9 @@ class ApiSettings(ConfigModel):
     )
     timezone: str = Field(
         default="Asia/Shanghai", description="the residents' local time: whose 'today' ages count"
+    )
+    metrics: ApiMetricsEndpoint | None = Field(
+        default=None, description="serve request counts and latencies here (null: not served)"
     )
 
     @field_validator("timezone")

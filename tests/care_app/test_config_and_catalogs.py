@@ -35,6 +35,8 @@ def _message_ids() -> set[str]:
 def test_the_example_config_loads() -> None:
     settings = load_yaml_model(EXAMPLE, CareAppSettings)
     assert (settings.default_locale, settings.session_ttl_s) == ("zh_CN", 900)
+    assert settings.metrics is not None
+    assert settings.metrics.port == 9313
 
 
 def test_a_typo_in_the_config_is_an_error(tmp_path: Path) -> None:

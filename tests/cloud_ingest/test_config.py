@@ -34,6 +34,8 @@ def test_cluster_example_config_loads() -> None:
     assert settings.tsdb.token_env == "SG_INFLUX_TOKEN"
     assert settings.metrics is not None
     assert settings.metrics.port == 9310
+    assert settings.api.metrics is not None
+    assert settings.api.metrics.port == 9312
     assert settings.batch_max == 500
 
 
