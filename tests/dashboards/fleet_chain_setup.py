@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from alerting.config import AlertingSettings
+from alerting.config import AlertingSettings, RouterMetricsEndpoint
 from cloud_ingest.config import IngestSettings, LivenessSettings, MetricsEndpoint, TsdbSettings
 from contracts.config import MqttEndpoint, MqttProtocol
 from contracts.devices.mattress_serial import MattressMode
@@ -97,11 +97,15 @@ class ChainPorts:
 
     ingest_metrics: int = field(default_factory=free_port)
     router_api: int = field(default_factory=free_port)
+    router_metrics: int = field(default_factory=free_port)
     webhook: int = field(default_factory=free_port)
 
     def scrape_targets(self) -> dict[str, list[int]]:
         """Each scrape job's /metrics ports in this run."""
-        return {"silverguard-ingest": [self.ingest_metrics]}
+        return {
+            "silverguard-ingest": [self.ingest_metrics],
+            "silverguard-alerting": [self.router_metrics],
+        }
 
 
 def scrape_config(targets: Mapping[str, list[int]], interval_s: int = 1) -> str:
@@ -182,6 +186,8 @@ def router_settings(database_url: str, ports: ChainPorts) -> AlertingSettings:
         escalation_policies=[critical, STANDARD_POLICY],
         directory={"teams": [{"id": "t-north", "lead": "tl-0001"}], "residents": residents},
         poll_interval_s=0.05,
+    ).model_copy(
+        update={"metrics": RouterMetricsEndpoint(host="127.0.0.1", port=ports.router_metrics)}
     )
 
 
