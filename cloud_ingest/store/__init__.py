@@ -1,6 +1,7 @@
 """Durable, idempotent storage of what gateways send, and its migrations."""
 
 from cloud_ingest.store import domain as domain  # registers the domain tables
+from cloud_ingest.store import programme as programme  # and the programme's
 from cloud_ingest.store.migrate import migrate
 from cloud_ingest.store.models import (
     EventRow,

@@ -17,11 +17,14 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cloud_ingest.programme import DISTRICT_CODE_LEN
 from cloud_ingest.store.models import ID_LEN, BigIntId, IngestBase
 from contracts import directory as d
 
 HASH_LEN = 200
 """Room for an Argon2id hash string."""
+DISTRICTS_TABLE = "districts"
+"""Defined in :mod:`cloud_ingest.store.programme`."""
 
 
 def _org_fk() -> Any:
@@ -98,6 +101,12 @@ class Resident(IngestBase):
     key_conditions: Mapped[list[str]] = mapped_column(JSON)
     eligibility_override: Mapped[bool | None] = mapped_column(Boolean)
     eligibility_override_reason: Mapped[str | None] = mapped_column(Text)
+    district_code: Mapped[str | None] = mapped_column(
+        String(DISTRICT_CODE_LEN), ForeignKey(f"{DISTRICTS_TABLE}.code"), index=True
+    )
+    """Where the resident lives (行政区划), for the programme's counts; see also the home's."""
+    hardship_category: Mapped[str | None] = mapped_column(String(24))
+    """A :class:`cloud_ingest.programme.HardshipCategory` value; NULL: not special-hardship."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -143,6 +152,10 @@ class Home(IngestBase):
         ForeignKey(f"{d.RESIDENTS_TABLE}.id"), index=True
     )
     address: Mapped[str | None] = mapped_column(Text)
+    district_code: Mapped[str | None] = mapped_column(
+        String(DISTRICT_CODE_LEN), ForeignKey(f"{DISTRICTS_TABLE}.code"), index=True
+    )
+    """The district (行政区划) the home, and so its family care bed, is in."""
     created_at: Mapped[datetime]
 
 

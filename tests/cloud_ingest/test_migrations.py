@@ -55,7 +55,7 @@ def test_version_table_is_the_ingests_own_and_other_tables_are_left_alone(
     assert {"events", "readings", "gateway_status", "quarantine", VERSION_TABLE} <= tables
     assert {"incidents", "alembic_version"} <= tables
     with engine.connect() as conn:
-        assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == "0005"
+        assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == "0006"
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 0
     assert _diff(postgres_url) == []
     engine.dispose()
