@@ -26,6 +26,7 @@ from cloud_ingest.seed.file import (
     SeedFile,
     UserSeed,
 )
+from cloud_ingest.seed.programme import seed_districts, seed_targets, seed_visits
 from cloud_ingest.store.domain import (
     CareTeam,
     Device,
@@ -74,6 +75,7 @@ def apply_seed(
     engine = make_engine(database_url)
     try:
         with Session(engine) as db, db.begin():
+            seed_districts(db, seed.districts)
             for org in seed.organisations:
                 _seed_org(db, org, clock.now(), hasher)
     except SQLAlchemyError as exc:
@@ -121,12 +123,17 @@ def _seed_org(db: Session, org: OrganisationSeed, now: datetime, hasher: SecretH
                 org_id=org.id,
                 resident_id=h.resident,
                 address=h.address,
+                district_code=h.district,
                 created_at=_created(db, Home, h.id, now),
             )
         )
         db.flush()
         for g in h.gateways:
             _seed_gateway(db, org.id, h.id, g, now)
+    homes = {h.resident: h.id for h in org.homes if h.resident}
+    for r in org.residents:
+        seed_visits(db, org.id, r, homes.get(r.id), now)
+    seed_targets(db, org.id, org.targets, now)
     for p in org.partners:
         _seed_partner(db, org.id, p, now, hasher)
     db.flush()
@@ -197,6 +204,8 @@ def _seed_resident(db: Session, org_id: str, r: ResidentSeed, now: datetime) -> 
             living_alone=r.living_alone,
             address=r.address,
             key_conditions=list(r.key_conditions),
+            district_code=r.district,
+            hardship_category=r.hardship.value if r.hardship else None,
             eligibility_override=existing.eligibility_override if existing else None,
             eligibility_override_reason=existing.eligibility_override_reason if existing else None,
             created_at=existing.created_at if existing else now,

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from cloud_ingest.eligibility import DisabilityLevel
+from cloud_ingest.programme import DISTRICT_CODE_PATTERN, HardshipCategory, VisitKind
 from contracts.auth import Role
 from contracts.config import ConfigModel, load_yaml_model
 from contracts.ids import Identifier
@@ -61,6 +63,33 @@ class AbsenceSeed(ConfigModel):
     note: str | None = None
 
 
+DistrictCode = Annotated[str, StringConstraints(pattern=DISTRICT_CODE_PATTERN)]
+
+
+class DistrictSeed(ConfigModel):
+    """An administrative division (行政区划): its official code and name."""
+
+    code: DistrictCode
+    name: str = Field(min_length=1, max_length=100)
+
+
+class VisitSeed(ConfigModel):
+    """A care visit or call that already took place (``by``: the user who made it)."""
+
+    at: AwareDatetime
+    kind: VisitKind
+    by: Identifier
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class TargetSeed(ConfigModel):
+    """The organisation's family-care-bed target in a district for a year."""
+
+    district: DistrictCode
+    year: int = Field(ge=2000, le=2100)
+    beds_target: int = Field(ge=0, le=1_000_000)
+
+
 class ResidentSeed(ConfigModel):
     """A resident and their profile."""
 
@@ -77,6 +106,9 @@ class ResidentSeed(ConfigModel):
     backup_worker: Identifier | None = None
     emergency_contacts: tuple[ContactSeed, ...] = ()
     absences: tuple[AbsenceSeed, ...] = ()
+    district: DistrictCode | None = None
+    hardship: HardshipCategory | None = None
+    visits: tuple[VisitSeed, ...] = ()
 
 
 class DeviceSeed(ConfigModel):
@@ -103,6 +135,7 @@ class HomeSeed(ConfigModel):
     id: Identifier
     resident: Identifier | None = None
     address: str | None = None
+    district: DistrictCode | None = None
     gateways: tuple[GatewaySeed, ...] = ()
 
 
@@ -125,6 +158,7 @@ class OrganisationSeed(ConfigModel):
     residents: tuple[ResidentSeed, ...] = ()
     homes: tuple[HomeSeed, ...] = ()
     partners: tuple[PartnerSeed, ...] = ()
+    targets: tuple[TargetSeed, ...] = ()
 
     @model_validator(mode="after")
     def _references_exist(self) -> OrganisationSeed:
@@ -148,6 +182,11 @@ class OrganisationSeed(ConfigModel):
             for w in (r.primary_worker, r.backup_worker):
                 if w and w not in users:
                     problems.append(f"resident {r.id}: worker {w} is not a user")
+            problems += [
+                f"resident {r.id}: visit at {v.at.isoformat()} by {v.by}, who is not a user"
+                for v in r.visits
+                if v.by not in users
+            ]
         problems += [
             f"home {h.id}: resident {h.resident} is not defined"
             for h in self.homes
@@ -159,9 +198,27 @@ class OrganisationSeed(ConfigModel):
 
 
 class SeedFile(ConfigModel):
-    """The whole seed file."""
+    """The whole seed file (districts are shared by every organisation)."""
 
+    districts: tuple[DistrictSeed, ...] = ()
     organisations: tuple[OrganisationSeed, ...] = ()
+
+    @model_validator(mode="after")
+    def _districts_exist(self) -> SeedFile:
+        known = {d.code for d in self.districts}
+        named: list[tuple[str, str | None]] = [
+            (f"organisation {o.id}", t.district) for o in self.organisations for t in o.targets
+        ]
+        named += [(f"home {h.id}", h.district) for o in self.organisations for h in o.homes]
+        named += [(f"resident {r.id}", r.district) for o in self.organisations for r in o.residents]
+        problems = [
+            f"{who}: district {code} is not listed under districts"
+            for who, code in named
+            if code is not None and code not in known
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 def load_seed_file(path: Path) -> SeedFile:
