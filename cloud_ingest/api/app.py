@@ -23,8 +23,10 @@ from cloud_ingest.api.routes import (
     liveness,
     login,
     partners,
+    programme,
     residents,
     series,
+    visits,
 )
 from cloud_ingest.errors import StoreError
 from contracts.http_metrics import HttpMetrics, HttpMetricsMiddleware
@@ -55,6 +57,8 @@ def create_app(context: ApiContext, *, http_metrics: HttpMetrics | None = None) 
         login,
         residents,
         absences,
+        visits,
+        programme,
         series,
         homes,
         gateways,

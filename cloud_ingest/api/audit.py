@@ -43,6 +43,11 @@ class AuditAction(StrEnum):
     PARTNER_EVENT = "partner.event"
     PROVISIONING_CODE = "gateway.provisioning_code"
     GATEWAY_REGISTER = "gateway.register"
+    VISIT_RECORD = "resident.visit"
+    VISITS_READ = "visits.read"
+    RESIDENT_PROGRAMME = "resident.programme"
+    DISTRICT_CHANGE = "programme.district"
+    TARGET_CHANGE = "programme.target"
 
 
 @dataclass(frozen=True, slots=True)
