@@ -17,6 +17,7 @@ from cloud_ingest.store.engine import make_engine
 from dashboards.build import all_dashboards
 from dashboards.expand import TimeRange
 from dashboards.model import Panel, SqlQuery
+from dashboards.supervision import UID as SUPERVISION_UID
 from tests.alerting.support import (
     TOKEN_SECRET,
     TOKEN_SECRET_ENV,
@@ -31,6 +32,9 @@ from tests.servers import throwaway_postgres_database, victoria_metrics
 pytestmark = pytest.mark.integration
 
 PIPELINE_UID = "sg-pipeline"
+ELSEWHERE = {PIPELINE_UID, SUPERVISION_UID}
+"""Run in test_pipeline.py (a real ingest's scraped metrics) and test_supervision.py (programme
+data written through the seed loader and the API)."""
 RESIDENT = "res-0002"
 ALL = {"org": [fleet_sim.ORG], "resident": [RESIDENT]}
 
@@ -226,8 +230,8 @@ CHECKS: dict[str, Callable[[SqlResult | PromResult], None]] = {
     "Movement in bed and baseline": _movement,
 }
 
-PANELS = [(d.uid, p) for d in all_dashboards() if d.uid != PIPELINE_UID for p in d.panels]
-"""The pipeline's panels run in test_pipeline.py, on a real ingest's scraped metrics."""
+DASHBOARDS = [d for d in all_dashboards() if d.uid not in ELSEWHERE]
+PANELS = [(d.uid, p) for d in DASHBOARDS for p in d.panels]
 
 
 @pytest.mark.parametrize(("uid", "panel"), PANELS, ids=[f"{u}:{p.title}" for u, p in PANELS])
@@ -244,7 +248,7 @@ def test_every_panel_returns_plausible_rows(uid: str, panel: Panel, populated: P
 
 def test_the_org_variable_filters_every_sql_panel(populated: Populated) -> None:
     other = {"org": ["org-other"]}
-    for dashboard in all_dashboards():
+    for dashboard in DASHBOARDS:
         for panel in dashboard.panels:
             if not isinstance(panel.query, SqlQuery) or "$org" not in panel.query.sql:
                 continue
@@ -255,7 +259,7 @@ def test_the_org_variable_filters_every_sql_panel(populated: Populated) -> None:
 
 def test_every_variable_query_lists_the_fleet(populated: Populated) -> None:
     expected = {"org": [fleet_sim.ORG], "resident": ["res-0001", "res-0002", "res-0003"]}
-    for dashboard in all_dashboards():
+    for dashboard in DASHBOARDS:
         for variable in dashboard.variables:
             query = SqlQuery(variable.sql)
             result = run_sql(populated.engine, query, populated.range, {})
