@@ -22,6 +22,7 @@ hardship resident in 330302 who is never visited (filtered out by the org variab
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -163,12 +164,47 @@ def seed_file() -> SeedFile:
     )
 
 
+def chain_directory(org: str, homes: Sequence[tuple[str, str, str, str]], year: int) -> SeedFile:
+    """The programme's view of a fleet that ran without a directory: one district whose
+    target is one bed per home for ``year``; every resident eligible (moderate disability,
+    born 1940), living in their home (``(home, resident, gateway, mattress)``); the first two
+    special-hardship."""
+    residents = [
+        _resident(resident, CENTRE, "1940-01-01", "moderate", team=None)
+        | ({"hardship": "minimum_living"} if n < 2 else {})
+        for n, (_, resident, _, _) in enumerate(homes)
+    ]
+    bound = [
+        {
+            "id": home,
+            "resident": resident,
+            "district": CENTRE,
+            "gateways": [{"id": gateway, "devices": [{"id": bed, "kind": "mattress"}]}],
+        }
+        for home, resident, gateway, bed in homes
+    ]
+    org_seed = {
+        "id": org,
+        "name": org,
+        "targets": [{"district": CENTRE, "year": year, "beds_target": len(homes)}],
+        "residents": residents,
+        "homes": bound,
+    }
+    return SeedFile.model_validate(
+        {"districts": [{"code": CENTRE, "name": "鹿城区"}], "organisations": [org_seed]}
+    )
+
+
+def load_directory(database_url: str, seed: SeedFile, at: datetime) -> None:
+    """Load ``seed`` through the real seed loader (created at ``at``)."""
+    apply_seed(seed, database_url, clock=FakeClock(at), hasher=SecretHasher.fast_for_tests())
+
+
 def populate(database_url: str) -> Programme:
     """Write the programme into the (empty) PostgreSQL database at ``database_url``."""
     migrate_ingest(database_url)
     migrate_alerting(database_url)
-    clock = FakeClock(START - timedelta(days=90))
-    apply_seed(seed_file(), database_url, clock=clock, hasher=SecretHasher.fast_for_tests())
+    load_directory(database_url, seed_file(), START - timedelta(days=90))
     _liveness(database_url)
     visit_ids = asyncio.run(_through_the_api(database_url))
     return Programme(visit_ids, _alarm_contact(database_url))

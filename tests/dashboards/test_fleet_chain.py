@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,6 +25,8 @@ from cloud_ingest.store.engine import make_engine
 from dashboards.build import all_dashboards
 from dashboards.expand import TimeRange
 from dashboards.model import Dashboard, Panel, SqlQuery
+from dashboards.supervision import LOCAL_TIMEZONE
+from tests.dashboards import programme_sim
 from tests.dashboards.fleet_chain import ChainRun, drive_fleet
 from tests.dashboards.fleet_chain_setup import (
     BAND_BATTERY_PCT,
@@ -86,6 +89,10 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fed]:
         victoria_metrics(workdir / "victoria-metrics", scraping) as vm,
     ):
         run = asyncio.run(drive_fleet(workdir, url, vm.url, ports))
+        homes = [(h.home_id, h.resident_id, h.gateway_id, h.bed_id) for h in map(Home, HOMES)]
+        year = run.end.astimezone(ZoneInfo(LOCAL_TIMEZONE)).year
+        directory = programme_sim.chain_directory(ORG, homes, year)
+        programme_sim.load_directory(url, directory, run.start - timedelta(days=1))
         print(f"fleet chain: {(run.end - run.start).total_seconds():.1f} s of scenario")
         httpx.get(f"{vm.url}/internal/force_flush", timeout=10).raise_for_status()
         engine = make_engine(url)
@@ -312,6 +319,37 @@ def _lag(r: SqlResult | PromResult, _: Fed) -> None:
     assert p50 <= p95 <= 30
 
 
+def _beds(r: SqlResult | PromResult, _: Fed) -> None:
+    # the programme's directory, loaded after the run: a target of one bed per home; every
+    # gateway was heard in the range (home 3's shut down at the end, after being heard)
+    [row] = _sql(r).rows
+    assert row == (programme_sim.CENTRE, "鹿城区", len(HOMES), len(HOMES), len(HOMES), 1.0)
+
+
+def _beds_bars(r: SqlResult | PromResult, _: Fed) -> None:
+    assert _sql(r).rows == [("鹿城区", len(HOMES), len(HOMES))]
+
+
+def _equipped(r: SqlResult | PromResult, _: Fed) -> None:
+    [row] = _sql(r).rows
+    assert row == (programme_sim.CENTRE, "鹿城区", len(HOMES), len(HOMES), 1.0)
+
+
+def _visit_rate(r: SqlResult | PromResult, _: Fed) -> None:
+    # residents 1 and 2 are special-hardship; nobody recorded a visit, but the care worker
+    # made contact in home 1's fire and home 2's fall: shown beside the rate, not in it
+    last = _sql(r).rows[-1]
+    assert last[1:] == (programme_sim.CENTRE, "鹿城区", 2, 0, 0.0, 2)
+
+
+def _not_contacted(r: SqlResult | PromResult, fed: Fed) -> None:
+    result = _sql(r)
+    assert result.column("resident_id") == [Home(1).resident_id, Home(2).resident_id]
+    assert result.column("last_visit_at") == [None, None]
+    contacts = result.column("last_incident_contact_at")
+    assert all(fed.run.start <= at <= fed.run.end for at in contacts)
+
+
 CHECKS: dict[str, Check] = {
     "Gateways online": _gateways_online,
     "Agent versions": _versions,
@@ -337,6 +375,11 @@ CHECKS: dict[str, Check] = {
     "Quarantined messages": _quarantined,
     "Ack latency (receipt to ack)": _ack_latency,
     "End-to-end lag (gateway time to storage)": _lag,
+    "Family care beds active vs target per district": _beds,
+    "Beds active and target": _beds_bars,
+    "Eligible residents equipped per district": _equipped,
+    "Monthly visit/contact rate, special-hardship residents": _visit_rate,
+    "Special-hardship residents not contacted this month": _not_contacted,
 }
 """Panels the chain feeds, and what they must show."""
 
