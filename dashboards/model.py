@@ -114,7 +114,6 @@ class Variable:
             "type": "query",
             "datasource": _ref(POSTGRES),
             "query": self.sql,
-            "definition": self.sql,
             "refresh": 2,
             "multi": self.multi,
             "includeAll": self.multi,
