@@ -19,6 +19,7 @@ from alerting.api.callers import CallerResolver
 from alerting.api.care import accept_response, care_router
 from alerting.api.duty import duty_router
 from alerting.api.pages import confirm_page, message_page
+from alerting.api.replies import Health, answers
 from alerting.api.tokens import tokens_from_settings
 from alerting.channels.voice.callback import voice_router
 from alerting.config import AlertingSettings
@@ -62,7 +63,7 @@ def create_app(
             status_code=503,
         )
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses={200: {"model": Health}, **answers()})
     def healthz() -> dict[str, str]:
         try:
             with engine.connect() as connection:
@@ -79,7 +80,7 @@ def create_app(
                 message_page("链接无效", f"{exc.detail}（请使用最新的通知链接）"), 401
             )
 
-    @app.get("/a/{token}", response_class=HTMLResponse)
+    @app.get("/a/{token}", response_class=HTMLResponse, responses=answers(401, 404, html=True))
     def confirm(token: str) -> HTMLResponse:
         found = link_holder(token)
         if isinstance(found, HTMLResponse):
@@ -91,7 +92,9 @@ def create_app(
         title = notice_title(view["type"], view["severity"], view["resident_id"] or "-")
         return HTMLResponse(confirm_page(title, view["summary"], f"/a/{token}"))
 
-    @app.post("/a/{token}", response_class=HTMLResponse)
+    @app.post(
+        "/a/{token}", response_class=HTMLResponse, responses=answers(401, 404, 409, html=True)
+    )
     def accept_by_link(token: str) -> HTMLResponse:
         found = link_holder(token)
         if isinstance(found, HTMLResponse):

@@ -6,12 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Engine
 
 from alerting.api.callers import TEAM_ROLES, Caller, CallerResolver
-from alerting.api.schemas import CloseBody, PushBody, SilenceBody
+from alerting.api.replies import (
+    AcceptReply,
+    Deleted,
+    IncidentDetail,
+    MyQueue,
+    OutcomeStats,
+    SilenceReply,
+    Silences,
+    StepReply,
+    Subscribed,
+    answers,
+)
+from alerting.api.schemas import CloseBody, NulFreeText, PushBody, SilenceBody
 from alerting.api.stream import incident_stream
 from alerting.config import AlertingSettings
 from alerting.incidents.accept import AcceptOutcome, AcceptResult, accept_incident
@@ -28,6 +40,8 @@ from contracts.auth import Role
 from contracts.clock import Clock
 
 Auth = Annotated[str | None, Header(alias="Authorization")]
+IncidentId = Annotated[NulFreeText, Path()]
+STEP_ANSWERS = {200: {"model": StepReply}, **answers(400, 401, 403, 404, 409, 422)}
 
 
 def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of globals)
@@ -64,7 +78,7 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
         whole_org = caller.org_id if caller.role in (Role.OPERATOR, Role.ADMIN) else None
         return my_incidents(engine, caller.person_id, clock.now(), team_ids=teams, org_id=whole_org)
 
-    @router.get("/me/incidents")
+    @router.get("/me/incidents", responses={200: {"model": MyQueue}, **answers(401, 403)})
     def me(authorization: Auth = None) -> dict[str, Any]:
         caller = resolver.login_only(authorization)
         return {
@@ -73,7 +87,11 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
             "incidents": queue(caller),
         }
 
-    @router.get("/me/stream")
+    @router.get(
+        "/me/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}, **answers(401, 403)},
+    )
     async def stream(
         request: Request,
         authorization: Auth = None,
@@ -93,8 +111,11 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    @router.get("/incidents/{incident_id}")
-    def detail(incident_id: str, authorization: Auth = None) -> dict[str, Any]:
+    @router.get(
+        "/incidents/{incident_id}",
+        responses={200: {"model": IncidentDetail}, **answers(401, 403, 404)},
+    )
+    def detail(incident_id: IncidentId, authorization: Auth = None) -> dict[str, Any]:
         caller = resolver.any(authorization)
         allowed(caller, incident_id)
         view = incident_view(engine, incident_id, clock.now())
@@ -102,8 +123,11 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
             raise HTTPException(404, f"incident {incident_id} does not exist")
         return view
 
-    @router.post("/incidents/{incident_id}/accept")
-    def accept(incident_id: str, authorization: Auth = None) -> JSONResponse:
+    @router.post(
+        "/incidents/{incident_id}/accept",
+        responses={200: {"model": AcceptReply}, **answers(401, 403, 404, 409)},
+    )
+    def accept(incident_id: IncidentId, authorization: Auth = None) -> JSONResponse:
         caller = resolver.any(authorization)
         allowed(caller, incident_id)
         result = accept_incident(
@@ -147,22 +171,26 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
         }[result.outcome]
         return JSONResponse(body, status_code=code)
 
-    @router.post("/incidents/{incident_id}/en-route")
-    def en_route(incident_id: str, authorization: Auth = None) -> JSONResponse:
+    @router.post("/incidents/{incident_id}/en-route", responses=STEP_ANSWERS)
+    def en_route(incident_id: IncidentId, authorization: Auth = None) -> JSONResponse:
         return step(incident_id, authorization, Step.EN_ROUTE)
 
-    @router.post("/incidents/{incident_id}/contact")
-    def contact(incident_id: str, authorization: Auth = None) -> JSONResponse:
+    @router.post("/incidents/{incident_id}/contact", responses=STEP_ANSWERS)
+    def contact(incident_id: IncidentId, authorization: Auth = None) -> JSONResponse:
         return step(incident_id, authorization, Step.CONTACT_MADE)
 
-    @router.post("/incidents/{incident_id}/close")
+    @router.post("/incidents/{incident_id}/close", responses=STEP_ANSWERS)
     def close(
-        incident_id: str, body: CloseBody | None = None, authorization: Auth = None
+        incident_id: IncidentId, body: CloseBody | None = None, authorization: Auth = None
     ) -> JSONResponse:
         request = CloseRequest(body.outcome if body else None, body.note if body else None)
         return step(incident_id, authorization, Step.CLOSE, request)
 
-    @router.post("/push/subscriptions", status_code=201)
+    @router.post(
+        "/push/subscriptions",
+        status_code=201,
+        responses={201: {"model": Subscribed}, **answers(400, 401, 403, 422)},
+    )
     def subscribe(body: PushBody, request: Request, authorization: Auth = None) -> dict[str, str]:
         caller = resolver.login_only(authorization)
         info = PushSubscriptionInfo(body.endpoint, body.keys.p256dh, body.keys.auth)
@@ -175,12 +203,18 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
         )
         return {"person_id": caller.person_id, "endpoint": body.endpoint}
 
-    @router.delete("/push/subscriptions")
-    def unsubscribe(endpoint: str, authorization: Auth = None) -> dict[str, bool]:
+    @router.delete(
+        "/push/subscriptions", responses={200: {"model": Deleted}, **answers(401, 403, 422)}
+    )
+    def unsubscribe(
+        endpoint: Annotated[NulFreeText, Query(max_length=2000)], authorization: Auth = None
+    ) -> dict[str, bool]:
         caller = resolver.login_only(authorization)
         return {"deleted": delete_push_subscription(engine, caller.person_id, endpoint)}
 
-    @router.get("/stats/outcomes")
+    @router.get(
+        "/stats/outcomes", responses={200: {"model": OutcomeStats}, **answers(401, 403, 422)}
+    )
     def stats(
         by: Literal["detector", "resident"] = "detector",
         target_accept_s: Annotated[float, Query(gt=0)] = 300.0,
@@ -192,7 +226,11 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
         groups = outcome_stats(engine, org, by, target_accept_s=target_accept_s)
         return {"by": by, "org_id": org, "target_accept_s": target_accept_s, "groups": groups}
 
-    @router.post("/silences", status_code=201)
+    @router.post(
+        "/silences",
+        status_code=201,
+        responses={201: {"model": SilenceReply}, **answers(400, 401, 403, 422)},
+    )
     def silence(body: SilenceBody, authorization: Auth = None) -> dict[str, Any]:
         caller = resolver.login_only(authorization)
         team_role(caller)
@@ -219,7 +257,7 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
             "note": "fire and SOS are never muted by silences"
         }
 
-    @router.get("/silences")
+    @router.get("/silences", responses={200: {"model": Silences}, **answers(401, 403)})
     def silences(authorization: Auth = None) -> dict[str, Any]:
         caller = resolver.login_only(authorization)
         team_role(caller)
@@ -230,8 +268,12 @@ def care_router(  # noqa: PLR0915 (one closure per route keeps the app free of g
             ]
         }
 
-    @router.delete("/silences/{silence_id}")
-    def unsilence(silence_id: str, authorization: Auth = None) -> dict[str, bool]:
+    @router.delete(
+        "/silences/{silence_id}", responses={200: {"model": Deleted}, **answers(401, 403, 404)}
+    )
+    def unsilence(
+        silence_id: Annotated[NulFreeText, Path()], authorization: Auth = None
+    ) -> dict[str, bool]:
         caller = resolver.login_only(authorization)
         team_role(caller)
         if not expire_silence(engine, caller.org_id or settings.org_id, silence_id, clock.now()):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException
 
 from alerting.api.callers import TEAM_ROLES, CallerResolver
+from alerting.api.replies import RostersNow, answers
 from alerting.config import AlertingSettings
 from alerting.rosters import on_duty
 from contracts.clock import Clock
@@ -20,7 +21,7 @@ def duty_router(settings: AlertingSettings, clock: Clock, resolver: CallerResolv
     router = APIRouter(prefix="/api/v1")
     names = {p.id: p.name for p in settings.people}
 
-    @router.get("/rosters/now")
+    @router.get("/rosters/now", responses={200: {"model": RostersNow}, **answers(401, 403)})
     def rosters_now(authorization: Auth = None) -> dict[str, Any]:
         caller = resolver.login_only(authorization)
         if caller.role not in TEAM_ROLES:

@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from alerting.store.db import migrate as migrate_alerting
 from cloud_ingest.api.app import create_app
@@ -25,6 +22,7 @@ from cloud_ingest.api.settings import ApiSettings
 from cloud_ingest.auth.secrets import SecretHasher
 from contracts.auth import AccessClaims, Role, issue_access_token
 from contracts.clock import FakeClock
+from tests.api_fuzz import run_every_operation
 from tests.cloud_ingest.api.conftest import seed_database
 from tests.cloud_ingest.api.support import JWT_SECRET, PARTNER_SECRET, SEED_ENV
 from tests.cloud_ingest.support import NOW
@@ -81,29 +79,9 @@ def _headers(role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "X-Api-Key": f"bank-fraud-desk.{PARTNER_SECRET}"}
 
 
-_CHECKS = [not_a_server_error, response_schema_conformance]
-
-
 def _run_every_operation(api_schema: Any, max_examples: int, role: Role) -> list[str]:
-    """Generate ``max_examples`` cases per operation; return the operations run."""
-    ran = []
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=max_examples,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        )
-        def run(case: Any) -> None:
-            case.call_and_validate(headers=_headers(role), checks=_CHECKS)
-
-        run()
-        ran.append(operation.label)
-    return ran
+    """Generate ``max_examples`` cases per operation as ``role``; return the operations run."""
+    return run_every_operation(api_schema, max_examples, lambda: _headers(role))
 
 
 @pytest.mark.parametrize("role", list(PEOPLE))
