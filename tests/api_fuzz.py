@@ -107,19 +107,21 @@ _FREE_TEXT = ({"type": "string"}, {"anyOf": [{"type": "string"}, {"type": "null"
 
 
 def _negatable(parameter: Any) -> bool:
-    """Whether a request can violate ``parameter``: it has a type or constraint beyond free
-    text, or it is required and can be left out (a path parameter cannot).
+    """Whether a request can violate ``parameter``: a query or header parameter with a type
+    or constraint beyond free text, or one that is required and can be left out.
 
-    Negative generation of free text would search in vain for a few seconds per operation.
+    Negative generation finds nothing for free text or a path segment (a path cannot carry
+    the NUL or the missing value a violation would need) and would search in vain for a few
+    seconds per operation.
     """
+    if parameter.location is ParameterLocation.PATH:
+        return False
     schema = {
         k: v
         for k, v in parameter.definition.get("schema", {}).items()
         if k not in ("title", "description", "default")
     }
-    if schema not in _FREE_TEXT:
-        return True
-    return bool(parameter.is_required) and parameter.location is not ParameterLocation.PATH
+    return schema not in _FREE_TEXT or bool(parameter.is_required)
 
 
 NO_SERVER_ERROR_AND_SCHEMA: list[Check] = [not_a_server_error, response_schema_conformance]

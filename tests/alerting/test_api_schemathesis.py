@@ -46,7 +46,7 @@ from tests.alerting.support import (
 from tests.api_fuzz import STRICT, run_every_operation
 from tests.servers import throwaway_postgres_database
 
-DEFAULT_EXAMPLES = 8
+DEFAULT_EXAMPLES = 6
 SLOW_EXAMPLES = 100
 LOGIN_VALID = timedelta(seconds=60)
 OPENED = (EventType.FIRE, EventType.FALL, EventType.BED_EXIT_NO_RETURN, EventType.LOW_BATTERY)
