@@ -20,7 +20,9 @@ For the district civil-affairs supervisor and the care institution's manager. Fi
   (``incident_contact_only``), and the table of residents not contacted this month shows their
   last incident contact, so the supervisor sees them.
 
-Residents appear by pseudonymous id only: no names, addresses or ID numbers.
+Residents appear by pseudonymous id only: no names, addresses or ID numbers. A home or resident
+without a district is not counted: set it in the seed file, with ``PUT /api/v1/homes/{id}/district``
+or ``PUT /api/v1/residents/{id}/programme``.
 
 Example:
     >>> d = programme_supervision()

@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     ABSENCE_CHANGE = "resident.absence"
     HOME_READ = "home.read"
     HOME_BIND = "home.bind_resident"
+    HOME_DISTRICT = "home.district"
     EVENTS_READ = "events.read"
     INCIDENTS_READ = "incidents.read"
     SERIES_READ = "series.read"

@@ -82,6 +82,13 @@ class ResidentProgrammeIn(In):
     reason: str = Field(min_length=5, max_length=1000, description="e.g. the bureau's decision")
 
 
+class HomeDistrictIn(In):
+    """The district a home is in (its family care bed counts there), with the reason."""
+
+    district_code: DistrictCode | None
+    reason: str = Field(min_length=5, max_length=1000, description="e.g. the address checked")
+
+
 class ResidentProgrammeOut(Out):
     """What the programme knows of a resident."""
 

@@ -128,6 +128,7 @@ class HomeOut(Out):
     org_id: str
     resident_id: str | None
     address: str | None
+    district_code: str | None = Field(description="the district (行政区划 code) it is in")
     gateway_ids: list[str]
 
 

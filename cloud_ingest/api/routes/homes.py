@@ -1,4 +1,5 @@
-"""Homes: list and read (the address is the resident's data: audited, hidden from operators)."""
+"""Homes: list and read (the address is the resident's data: audited, hidden from operators);
+bind a resident, set the district (audited)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from cloud_ingest.api.audit import Actor, AuditAction, audit, audit_resident_reads
 from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr, require_role
-from cloud_ingest.api.errors import not_found
+from cloud_ingest.api.errors import bad_request, not_found
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
+from cloud_ingest.api.programme_schemas import HomeDistrictIn
 from cloud_ingest.api.schemas import HomeOut, HomeResidentIn
 from cloud_ingest.api.scope import in_scope, visible_homes
 from cloud_ingest.auth.principal import Principal
 from cloud_ingest.store.domain import Gateway, Home, Resident
+from cloud_ingest.store.programme import District
 from contracts.auth import Role
 
 router = APIRouter(prefix="/api/v1/homes", tags=["homes"])
@@ -30,6 +33,7 @@ def _out(db: Session, principal: Principal, home: Home) -> HomeOut:
         org_id=home.org_id,
         resident_id=home.resident_id,
         address=None if principal.pseudonymous else home.address,
+        district_code=home.district_code,
         gateway_ids=list(gateway_ids),
     )
 
@@ -117,5 +121,39 @@ def bind_resident(
                 resident_id=resident_id,
                 reason=f"{verb}: {body.reason}",
             )
+    db.commit()
+    return _out(db, principal, home)
+
+
+@router.put("/{home_id}/district", response_model=HomeOut)
+def set_district(
+    *,
+    home_id: str,
+    body: HomeDistrictIn,
+    principal: Caller,
+    context: Ctx,
+    db: Db,
+    request: Request,
+) -> HomeOut:
+    """Set the district the home is in, where its family care bed counts (operators and
+    admins; audited)."""
+    require_role(principal, Role.OPERATOR, Role.ADMIN)
+    home = in_scope(principal, "home", home_id, db.get(Home, home_id), visible=True)
+    if body.district_code is not None and db.get(District, body.district_code) is None:
+        raise bad_request(
+            f"district {body.district_code!r} is unknown: an admin adds it with "
+            f"PUT /api/v1/programme/districts/{body.district_code}"
+        )
+    home.district_code = body.district_code
+    audit(
+        db,
+        context,
+        Actor.of(principal, client_addr(request)),
+        AuditAction.HOME_DISTRICT,
+        resource_type="home",
+        resource_id=home.id,
+        resident_id=home.resident_id,
+        reason=f"district={body.district_code}: {body.reason}",
+    )
     db.commit()
     return _out(db, principal, home)

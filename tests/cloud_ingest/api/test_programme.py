@@ -66,3 +66,21 @@ async def test_targets_are_checked_and_only_admins_set_them(api: Api) -> None:
     assert "needs admin" in refused.json()["detail"]
     assert (await api.client.get("/api/v1/programme/targets")).status_code == 401
     assert api.audit_rows(action="programme.target") == 0
+
+
+async def test_an_operator_sets_a_homes_district_audited(api: Api) -> None:
+    desk = await api.login("duty.desk")
+    path = "/api/v1/homes/home-0002/district"
+    assert (await api.get("/api/v1/homes/home-0002", desk))["district_code"] == "330304"
+    body = {"district_code": "330302", "reason": "门牌核对：属鹿城区"}
+    moved = await api.client.put(path, headers=desk, json=body)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["district_code"] == "330302"
+    assert api.audit_rows(action="home.district", resource_id="home-0002") == 1
+    unknown = await api.client.put(path, headers=desk, json={**body, "district_code": "330399"})
+    assert unknown.status_code == 400
+    assert "PUT /api/v1/programme/districts/330399" in unknown.json()["detail"]
+    worker = await api.login("wang.fang")
+    assert (await api.client.put(path, headers=worker, json=body)).status_code == 403
+    other = await api.login("other.admin", ADMIN_PASSWORD)
+    assert (await api.client.put(path, headers=other, json=body)).status_code == 404
