@@ -92,6 +92,7 @@ def fleet_configs(
     *,
     routers: int,
     second_step_after_s: float,
+    third_step_after_s: float = 1,
 ) -> tuple[list[Path], list[int]]:
     """Router configs on one database: falls page the primary, then backup and lead, then
     family (each once, no repeats)."""
@@ -100,7 +101,7 @@ def fleet_configs(
         "steps": [
             {"after_s": 0, "notify": ["primary"]},
             {"after_s": second_step_after_s, "notify": ["backup", "team_lead"]},
-            {"after_s": 1, "notify": ["family"]},
+            {"after_s": third_step_after_s, "notify": ["family"]},
         ],
     }
     directory = {

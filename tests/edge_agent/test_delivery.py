@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -32,6 +31,7 @@ from contracts.status import GatewayState, GatewayStatusBody
 from firmware_sim.wristband import WristbandSim
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
 from tests.edge_agent.conftest import BAND_ID, edge_settings
+from tests.edge_agent.outbox_support import outbox_rows, shed_count
 from tests.servers import MosquittoInstance
 
 pytestmark = pytest.mark.integration
@@ -122,28 +122,6 @@ def edge_run(config: Path) -> Iterator[subprocess.Popen[bytes]]:
             except subprocess.TimeoutExpired:
                 proc.kill()
         proc.communicate(timeout=10)
-
-
-def outbox_rows(path: Path) -> list[tuple[str, int]]:
-    """(message id, lane) of everything waiting, in send order (read-only, while it runs)."""
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return list(conn.execute("SELECT message_id, lane FROM outbox ORDER BY lane, rowid"))
-    except sqlite3.OperationalError:
-        return []  # not created yet
-    finally:
-        conn.close()
-
-
-def shed_count(path: Path) -> int:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        row = conn.execute("SELECT value FROM counters WHERE name = 'shed.full'").fetchone()
-        return int(row[0]) if row else 0
-    finally:
-        conn.close()
 
 
 async def until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
