@@ -19,10 +19,13 @@ from enum import StrEnum
 
 from contracts.clock import Clock, SystemClock
 from contracts.devices.mattress_serial import encode_frame
+from contracts.envelope import Envelope
 from contracts.events import EventBody
 from edge_agent.config import EdgeSettings
 from edge_agent.detectors.registry import build_detectors
-from edge_agent.outbox.store import OutboxStore
+from edge_agent.errors import OutboxError, OutboxFullError
+from edge_agent.outbox.held import HeldAlarms
+from edge_agent.outbox.store import DetectorState, OutboxLane, OutboxStore
 from edge_agent.pipeline import EdgePipeline, Outgoing, default_raw_processor_factory
 from edge_agent.readers.base import MalformedPayload
 from edge_agent.readers.home_broker import HomeBrokerListener
@@ -110,6 +113,7 @@ class _AgentRuntime:
             SerialMattressReader(settings.mattress, clock=clock) if settings.mattress else None
         )
         self._mattress_malformed_seen = 0
+        self.held = HeldAlarms(timedelta(seconds=settings.ack_timeout_s))
         self.pipeline = EdgePipeline(
             settings,
             build_detectors(settings.detection),
@@ -122,6 +126,7 @@ class _AgentRuntime:
             on_forwarded=lambda mid: self._stage(EdgeStage.FORWARDED, mid),
             on_acked=lambda mid: self._stage(EdgeStage.ACKED, mid),
             reader_health=self.health,
+            held=self.held,
         )
         self.home = HomeBrokerListener(
             settings.home_broker,
@@ -143,6 +148,7 @@ class _AgentRuntime:
                 if value is None or isinstance(value, int | float | bool | str)
             }
         health["detectors"] = {"errors": self.pipeline.detector_errors}
+        health["outbox"] = dict(self.held.health())
         return health
 
     async def restore(self) -> None:
@@ -185,9 +191,14 @@ class _AgentRuntime:
             await asyncio.sleep(TICK_S)
             now = self._clock.now()
             await self._queue(self.pipeline.on_tick(now), now)
+            if self.held:
+                await self._write([], [], [])  # the disk may have room again
             if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
                 self._last_prune = now
-                await asyncio.to_thread(self._store.prune_aged, now)
+                try:
+                    await asyncio.to_thread(self._store.prune_aged, now)
+                except OutboxError as exc:
+                    logger.warning("cannot prune the outbox now (%s); will retry", exc)
 
     async def _queue(self, outgoing: list[Outgoing], now: datetime) -> None:
         """Store what the detectors produced together with their new state (one transaction)."""
@@ -218,18 +229,47 @@ class _AgentRuntime:
         malformed = self.pipeline.take_malformed() + self._mattress_malformed()
         if not outgoing and not changed and not malformed:
             return
-        async with self._lock:
-            await asyncio.to_thread(
-                self._store.put_with_state,
-                [(item.envelope, item.lane) for item in outgoing],
-                [(name, snapshot, now) for name, snapshot in changed.items()],
-                malformed,
-            )
+        await self._write(
+            [(item.envelope, item.lane) for item in outgoing],
+            [(name, snapshot, now) for name, snapshot in changed.items()],
+            malformed,
+        )
         self._saved.update(changed)
         for item in outgoing:
             self._stage(EdgeStage.QUEUED, item.envelope.message_id)
         if outgoing:
             self.forwarder.wake()
+
+    async def _write(
+        self,
+        items: list[tuple[Envelope, OutboxLane]],
+        states: list[DetectorState],
+        malformed: list[MalformedPayload],
+    ) -> None:
+        """Store in one transaction, alarms held since the disk filled up first; if the disk
+        is full, hold the alarms and snapshots in memory instead (see HeldAlarms)."""
+        held_items, held_states = self.held.pending()
+        async with self._lock:
+            try:
+                await asyncio.to_thread(
+                    self._store.put_with_state,
+                    held_items + items,
+                    [*held_states, *states],
+                    malformed,
+                )
+            except OutboxFullError as exc:
+                if not self.held.disk_full:
+                    logger.error("%s", exc)
+                self.held.hold(items, states)
+                return
+        if self.held.disk_full:
+            logger.warning(
+                "the outbox is writable again: %d held alarms stored, %d telemetry messages "
+                "were dropped while the disk was full",
+                len(held_items),
+                self.held.dropped_telemetry,
+            )
+        self.held.written()
 
     def _mattress_malformed(self) -> list[MalformedPayload]:
         """Undecodable mattress frames since the last call, to keep in the outbox database."""

@@ -15,6 +15,10 @@ class OutboxError(EdgeAgentError):
     """The durable outbox (SQLite) cannot be opened, read or written."""
 
 
+class OutboxFullError(OutboxError):
+    """The outbox's disk is full: nothing can be written until space returns."""
+
+
 class DetectorStateError(EdgeAgentError):
     """A saved detector snapshot cannot be restored."""
 

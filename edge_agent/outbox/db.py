@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from edge_agent.errors import OutboxError
+from edge_agent.errors import OutboxError, OutboxFullError
 
 
 class OutboxDb:
@@ -85,4 +85,9 @@ class OutboxDb:
                 raise
 
     def _error(self, what: str, exc: sqlite3.Error) -> OutboxError:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return OutboxFullError(
+                f"cannot {what} the outbox {self.path}: the disk is full; free space on "
+                f"{self.path.parent} (alarms wait in memory meanwhile, telemetry is dropped)"
+            )
         return OutboxError(f"cannot {what} the outbox {self.path}: {exc}; check free disk space")

@@ -20,6 +20,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 import aiomqtt
 
@@ -31,10 +32,14 @@ from contracts.ids import new_message_id
 from contracts.status import GatewayState, GatewayStatusBody, LaneStatus
 from contracts.topics import TopicKind, build_topic
 from edge_agent.config import EdgeSettings
+from edge_agent.errors import OutboxError
 from edge_agent.mqtt import ReconnectBackoff, make_client
+from edge_agent.outbox.held import HeldAlarms
 from edge_agent.outbox.store import OutboxLane, OutboxStore
 
 logger = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 AGENT_VERSION = "0.1.0"
 KEEP_BAD_ACKS = 20
@@ -56,8 +61,10 @@ class CloudForwarder:
         on_acked: Callable[[str], None] | None = None,
         reader_health: Callable[[], dict[str, dict[str, int | float | bool | str | None]]]
         | None = None,
+        held: HeldAlarms | None = None,
     ) -> None:
         self._settings = settings
+        self._held = held
         self._store = store
         self._clock = clock
         self._on_forwarded = on_forwarded
@@ -93,7 +100,7 @@ class CloudForwarder:
             try:
                 async with self._client as client:
                     await client.subscribe(self._ack_topic, qos=1)
-                    await asyncio.to_thread(self._store.requeue_unacked)
+                    await self._try_write(self._store.requeue_unacked)
                     await self._publish_heartbeat(client)
                     logger.info("connected to the cloud broker %s", broker)
                     backoff.reset()
@@ -166,8 +173,12 @@ class CloudForwarder:
             self._wake.clear()
             now = self._clock.now()
             in_flight = await asyncio.to_thread(self._store.in_flight, now)
-            items = await asyncio.to_thread(
-                self._store.due, now, batch, max_telemetry=max(0, window - in_flight)
+            items = self._held.due(now)[:batch] if self._held else []
+            items += await asyncio.to_thread(
+                self._store.due,
+                now,
+                batch - len(items),
+                max_telemetry=max(0, window - in_flight),
             )
             # QoS 1 publishes of one batch are in flight together; paho keeps their order.
             await asyncio.gather(
@@ -183,7 +194,9 @@ class CloudForwarder:
                         item.send_count + 1,
                     )
             if sent:
-                await asyncio.to_thread(self._store.mark_sent, sent, self._clock.now())
+                if self._held:
+                    self._held.mark_sent(sent, self._clock.now())
+                await self._try_write(self._store.mark_sent, sent, self._clock.now())
                 for message_id in sent:
                     if self._on_forwarded:
                         self._on_forwarded(message_id)
@@ -228,12 +241,24 @@ class CloudForwarder:
 
     async def _apply_acks(self, message_ids: list[str]) -> None:
         """Delete acked messages in one transaction (acks that queued up are applied together)."""
-        removed = await asyncio.to_thread(self._store.ack_ids, message_ids)
+        removed = self._held.ack(message_ids) if self._held else []
+        removed += await self._try_write(self._store.ack_ids, message_ids) or []
         for message_id in removed:
             if self._on_acked:
                 self._on_acked(message_id)
         if removed:
             self._wake.set()  # room in the in-flight window
+
+    async def _try_write(
+        self, write: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _R | None:
+        """Run an outbox write; if it fails (a full disk) go on without it: a message not
+        marked sent is sent again, an ack not applied is acked again on the resend."""
+        try:
+            return await asyncio.to_thread(write, *args, **kwargs)
+        except OutboxError as exc:
+            logger.warning("outbox write skipped (%s); the message will be sent again", exc)
+            return None
 
     def _bad_ack(self, payload: bytes, reason: str) -> None:
         self.bad_ack_count += 1

@@ -27,6 +27,9 @@ import yaml
 from alerting.store.db import migrate as migrate_alerting
 from cloud_ingest.store import migrate as migrate_ingest
 from contracts.config import MqttEndpoint, MqttProtocol
+from contracts.envelope import decode_envelope
+from contracts.status import GatewayStatusBody
+from contracts.topics import TopicKind, build_topic
 from edge_agent.config import EdgeSettings
 from firmware_sim.wristband import WristbandSim
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
@@ -132,9 +135,10 @@ def edge_process(config: Path) -> Iterator[subprocess.Popen[bytes]]:
                 proc.wait(timeout=5)
 
 
-def edge_log(home: EdgeHome) -> str:
+def edge_log(home: EdgeHome, tail: int = 3000) -> str:
+    """The agent's log (its last ``tail`` characters; 0 for all of it)."""
     path = home.workdir / "edge.log"
-    return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+    return path.read_text(errors="replace")[-tail:] if path.exists() else ""
 
 
 @dataclass
@@ -235,13 +239,21 @@ async def wait_heard(client: aiomqtt.Client, home: EdgeHome) -> None:
 
 
 async def produce(
-    home_broker: MosquittoInstance, homes: list[EdgeHome], *, toggles: int, readings: int
+    home_broker: MosquittoInstance,
+    homes: list[EdgeHome],
+    *,
+    toggles: int,
+    readings: int,
+    heard: bool = True,
 ) -> None:
     """Per home, ``toggles`` smoke on/off pairs (each a fire raised and cleared: two alarms,
-    and two smoke readings) interleaved with wristband status reports (``readings`` of them)."""
+    and two smoke readings) interleaved with wristband status reports (``readings`` of them).
+    With ``heard``, first make sure each agent hears its devices (it queues their first
+    message); pass False when the outbox cannot show that (its disk is full)."""
     async with aiomqtt.Client(home_broker.host, home_broker.port) as client:
         for home in homes:
-            await wait_heard(client, home)
+            if heard:
+                await wait_heard(client, home)
         for i in range(max(toggles, readings)):
             for home in homes:
                 if i < toggles:
@@ -251,3 +263,20 @@ async def produce(
                     await home.band.publish(client, home.band.status_topic, payload)
                 if i < toggles:
                     await home.smoke.publish_state(client, {"smoke": False})
+
+
+async def gateway_health(broker: MosquittoInstance, gateway_id: str) -> dict[str, Any]:
+    """The reader health of the gateway's newest heartbeat (its retained status on the cloud
+    broker, then the next one)."""
+    topic = build_topic(ORG, gateway_id, TopicKind.STATUS)
+    async with aiomqtt.Client(broker.host, broker.port) as client:
+        await client.subscribe(topic, qos=1)
+        seen = 0
+        async with asyncio.timeout(30):
+            async for message in client.messages:
+                assert isinstance(message.payload, bytes)
+                body = decode_envelope(message.payload).body
+                seen += 1
+                if seen >= 2 and isinstance(body, GatewayStatusBody) and body.readers:
+                    return dict(body.readers)
+    raise AssertionError(f"no heartbeat from {gateway_id}")

@@ -161,7 +161,9 @@ def assert_pages_once_in_lane_order(
             for at, step in zip(times, steps[(i, person)], strict=True)
         )
         order = [step for _, step, _ in timeline]
-        assert order == sorted(order), f"incident {incident}: pages out of escalation order: {timeline}"
+        assert order == sorted(order), (
+            f"incident {incident}: pages out of escalation order: {timeline}"
+        )
 
 
 def _ms_summary(values: list[float]) -> dict[str, float]:

@@ -13,18 +13,35 @@ from pathlib import Path
 
 import pytest
 
+from tests.edge_agent.disk_support import fill, tiny_filesystem
 from tests.edge_agent.outbox_support import outbox_rows
-from tests.faults.chain import EdgeHome, cloud_chain, edge_log, edge_process, produce, until
+from tests.faults.chain import (
+    CloudChain,
+    EdgeHome,
+    cloud_chain,
+    edge_log,
+    edge_process,
+    gateway_health,
+    produce,
+    until,
+)
 from tests.faults.checks import (
+    StoredEvent,
     assert_alarms_once_in_lane_order,
     assert_incidents_once,
     assert_pages_once_in_lane_order,
     assert_telemetry_once_after_alarms,
     report_delays,
+    stored_events,
     wait_for_care_pages,
 )
 from tests.faults.uplink import uplink_relay
 from tests.servers import mosquitto
+
+
+def fires(cloud: CloudChain) -> list[StoredEvent]:
+    return [e for e in stored_events(cloud.database_url) if e.status.startswith("fire/")]
+
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]
 HOMES = 2
@@ -88,4 +105,67 @@ async def test_edge_agent_sigkilled_mid_backlog_loses_and_duplicates_nothing(
         assert_pages_once_in_lane_order(postgres_url, cloud.receiver, HOMES)
         report_delays("edge agent SIGKILLed mid-backlog", postgres_url, cloud.receiver, events)
     for home in homes:
-        assert "Traceback" not in edge_log(home), edge_log(home)
+        assert "Traceback" not in edge_log(home, tail=0), edge_log(home)
+
+
+async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Designed behaviour: with the outbox's disk full the agent keeps running and detecting;
+    alarms wait in memory and are still forwarded (acks remove them), telemetry is dropped
+    and counted, the heartbeat's health says ``disk_full``; once space returns the alarms
+    held then are written first and everything drains through the outbox again."""
+    home = EdgeHome(1, tmp_path / "home-1")
+    async with cloud_chain(tmp_path, postgres_url, [home.resident_id]) as cloud:
+        with (
+            tiny_filesystem(tmp_path / "disk", 2048) as disk,
+            mosquitto(tmp_path / "home-broker") as home_broker,
+        ):
+            config = home.write_config(
+                home_broker,
+                cloud.broker.port,
+                outbox_path=str(disk / "outbox.db"),
+                heartbeat_s=1,
+            )
+            with edge_process(config) as agent:
+                await until("the gateway online", lambda: home.gateway_id in cloud.online())
+                filled = fill(disk / "filler")
+                await produce(home_broker, [home], toggles=TOGGLES, readings=READINGS, heard=False)
+                await until(
+                    "the alarms raised on a full disk", lambda: len(fires(cloud)) >= 2 * TOGGLES
+                )
+                health = await gateway_health(cloud.broker, home.gateway_id)
+                assert health["outbox"]["disk_full"] is True
+                assert health["outbox"]["dropped_telemetry"] > 0
+                assert agent.poll() is None, edge_log(home)
+                (disk / "filler").unlink()  # space returns
+                await produce(home_broker, [home], toggles=TOGGLES, readings=0, heard=False)
+                await until("every alarm", lambda: len(fires(cloud)) >= 4 * TOGGLES)
+                await until("the outbox to drain", lambda: not outbox_rows(disk / "outbox.db"))
+                health = await gateway_health(cloud.broker, home.gateway_id)
+                assert health["outbox"] == {
+                    "disk_full": False,
+                    "held_alarms": 0,
+                    "dropped_telemetry": health["outbox"]["dropped_telemetry"],
+                }
+                assert agent.poll() is None, edge_log(home)
+            await wait_for_care_pages(cloud.receiver, 1, timeout_s=60)
+            cloud.assert_alive()
+    events = fires(cloud)
+    assert len({e.message_id for e in events}) == len(events) == 4 * TOGGLES  # each once
+    statuses = [e.status for e in events]  # in lane order: raised, cleared, raised, …
+    assert statuses == ["fire/raised", "fire/cleared"] * (2 * TOGGLES)
+    assert_incidents_once(postgres_url, [home.resident_id])
+    assert_pages_once_in_lane_order(postgres_url, cloud.receiver, 1)
+    report_delays(
+        "outbox disk full",
+        postgres_url,
+        cloud.receiver,
+        events,
+        filler_bytes=filled,
+        dropped_telemetry=health["outbox"]["dropped_telemetry"],
+    )
+    log = edge_log(home, tail=0)
+    assert "the disk is full" in log
+    assert "writable again" in log
+    assert "Traceback" not in log, log

@@ -1,0 +1,58 @@
+"""The outbox on a full disk (a real tmpfs): the write fails with OutboxFullError saying what to
+do, nothing half-written stays behind, and once space returns the same outbox takes writes
+again and still holds everything it had."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from contracts import Envelope, SmokeReading, new_message_id
+from contracts.events import EventBody, EventType, Evidence
+from edge_agent.errors import OutboxFullError
+from edge_agent.outbox.store import OutboxLane, OutboxStore
+from tests.edge_agent.disk_support import fill, tiny_filesystem
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+def _envelope(body: EventBody | SmokeReading) -> Envelope:
+    return Envelope(
+        message_id=new_message_id(NOW),
+        org_id="org-demo",
+        gateway_id="gw-0001",
+        gateway_time=NOW,
+        body=body,
+    )
+
+
+def _fire() -> Envelope:
+    return _envelope(EventBody.of(EventType.FIRE, Evidence(summary="smoke detected")))
+
+
+def _fill_with_telemetry(store: OutboxStore) -> None:
+    for _ in range(2000):  # the WAL and the database take what was left
+        store.put(_envelope(SmokeReading(smoke=False)), OutboxLane.TELEMETRY)
+
+
+def test_a_full_disk_is_reported_as_such_and_the_outbox_recovers(tmp_path: Path) -> None:
+    with tiny_filesystem(tmp_path / "disk", 512) as disk:
+        store = OutboxStore(disk / "outbox.db")
+        try:
+            kept = [_fire() for _ in range(3)]
+            for envelope in kept:
+                store.put(envelope, OutboxLane.ALARM)
+            fill(disk / "filler")
+            with pytest.raises(OutboxFullError, match="disk is full; free space on"):
+                _fill_with_telemetry(store)
+            with pytest.raises(OutboxFullError):
+                store.put(_fire(), OutboxLane.ALARM)
+            (disk / "filler").unlink()
+            late = _fire()
+            store.put(late, OutboxLane.ALARM)
+            alarms = [i.message_id for i in store.due(NOW, 100) if i.lane is OutboxLane.ALARM]
+        finally:
+            store.close()
+    assert alarms == [e.message_id for e in [*kept, late]]
