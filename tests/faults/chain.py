@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,12 +112,14 @@ class EdgeHome:
         return [mid for mid, lane in outbox_rows(self.outbox) if lane == TELEMETRY]
 
 
-@contextlib.contextmanager
-def edge_process(config: Path) -> Iterator[subprocess.Popen[bytes]]:
+@contextlib.asynccontextmanager
+async def edge_process(config: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
     """``python -m edge_agent run`` (what the gateway's systemd unit runs), logging next to its
-    config; stopped with SIGINT afterwards unless the test killed it."""
+    config; stopped with SIGINT afterwards unless the test killed it. Waits happen in a thread:
+    the webhook receiver shares the test's event loop, and a receiver that stalls gets pages
+    again (the router retries after its timeout)."""
     log = (config.parent / "edge.log").open("ab")
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: ASYNC220 (starting it does not wait)
         [sys.executable, "-m", "edge_agent", "run", "--config", str(config)],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -129,10 +131,10 @@ def edge_process(config: Path) -> Iterator[subprocess.Popen[bytes]]:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
             try:
-                proc.wait(timeout=10)
+                await asyncio.to_thread(proc.wait, 10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.wait(timeout=5)
+                await asyncio.to_thread(proc.wait, 5)
 
 
 def edge_log(home: EdgeHome, tail: int = 3000) -> str:
@@ -199,21 +201,13 @@ async def cloud_chain(
 async def _router(
     workdir: Path, database_url: str, receiver: WebhookReceiver, residents: list[str]
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """A healthy router process; started again on another port if its free port was taken
-    meanwhile (the machine's other tests open connections from the same port range)."""
-    for attempt in range(3):
-        configs, ports = fleet_configs(
-            workdir, database_url, receiver, residents, routers=1, **STEPS_AFTER_S
-        )
-        with router_process(configs[0]) as router:
-            try:
-                await wait_healthy([router], ports)
-            except AssertionError as exc:
-                if "Address already in use" not in str(exc) or attempt == 2:
-                    raise
-                continue
-            yield router
-            return
+    """A healthy router process."""
+    configs, ports = fleet_configs(
+        workdir, database_url, receiver, residents, routers=1, **STEPS_AFTER_S
+    )
+    with router_process(configs[0]) as router:
+        await wait_healthy([router], ports)
+        yield router
 
 
 async def until(what: str, condition: Callable[[], bool], timeout_s: float = 60.0) -> None:

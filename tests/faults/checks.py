@@ -148,7 +148,14 @@ def assert_pages_once_in_lane_order(
     for d in sorted(receiver.deliveries, key=lambda d: d.received_monotonic):
         key = (str(d.payload["incident_id"]), d.name)
         arrivals.setdefault(key, []).append(d.received_monotonic)
-    assert {k: len(v) for k, v in arrivals.items()} == {k: len(v) for k, v in steps.items()}
+    retried = _rows(
+        database_url,
+        "select incident_id, person_id, step, attempts, last_error, receipt_detail "
+        "from notifications where attempts > 1",
+    )
+    assert {k: len(v) for k, v in arrivals.items()} == {k: len(v) for k, v in steps.items()}, (
+        f"retried: {retried}"
+    )
     fire = {incident for incident, person in steps if person in STEP_OF}
     assert len(fire) == incidents
     for incident in fire:

@@ -58,8 +58,8 @@ async def test_edge_agent_sigkilled_mid_backlog_loses_and_duplicates_nothing(
         async with uplink_relay(cloud.broker.port) as uplink:
             with mosquitto(tmp_path / "home-broker") as home_broker:
                 configs = [h.write_config(home_broker, uplink.port) for h in homes]
-                with contextlib.ExitStack() as stack:
-                    agents = [stack.enter_context(edge_process(c)) for c in configs]
+                async with contextlib.AsyncExitStack() as stack:
+                    agents = [await stack.enter_async_context(edge_process(c)) for c in configs]
                     gateways = {h.gateway_id for h in homes}
                     await until("every gateway online", lambda: gateways <= cloud.online())
                     await uplink.cut()  # a backlog builds in each outbox
@@ -82,15 +82,15 @@ async def test_edge_agent_sigkilled_mid_backlog_loses_and_duplicates_nothing(
                         for home, agent in list(alive):
                             if len(outbox_rows(home.outbox)) < depth[home.gateway_id]:
                                 agent.send_signal(signal.SIGKILL)
-                                agent.wait(10)
+                                await asyncio.to_thread(agent.wait, 10)
                                 alive.remove((home, agent))
                         await asyncio.sleep(0.01)
                 for home in homes:
                     left = outbox_rows(home.outbox)
                     assert left, f"{home.gateway_id} drained before the kill: nothing was tested"
-                with contextlib.ExitStack() as stack:
+                async with contextlib.AsyncExitStack() as stack:
                     for config in configs:
-                        stack.enter_context(edge_process(config))
+                        await stack.enter_async_context(edge_process(config))
                     for home in homes:
                         await until(
                             f"{home.gateway_id}'s outbox to drain after the restart",
@@ -127,7 +127,7 @@ async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
                 outbox_path=str(disk / "outbox.db"),
                 heartbeat_s=1,
             )
-            with edge_process(config) as agent:
+            async with edge_process(config) as agent:
                 await until("the gateway online", lambda: home.gateway_id in cloud.online())
                 filled = fill(disk / "filler")
                 await produce(home_broker, [home], toggles=TOGGLES, readings=READINGS, heard=False)
