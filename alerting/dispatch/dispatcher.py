@@ -55,6 +55,11 @@ class Dispatcher:
     ) -> None:
         self._engine = engine
         self._metrics = metrics or AlertingMetrics()
+        for channel in senders:  # every configured channel shows 0 until something happens
+            self._metrics.sent.labels(channel=channel)
+            self._metrics.claimed.labels(channel=channel)
+            for kind in FailureKind:
+                self._metrics.failed.labels(channel=channel, kind=kind.value)
         self._ctx = RouterContext.build(settings, directory, engine, metrics=self._metrics)
         self._settings = settings
         self._senders = senders

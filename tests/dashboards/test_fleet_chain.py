@@ -319,6 +319,39 @@ def _lag(r: SqlResult | PromResult, _: Fed) -> None:
     assert p50 <= p95 <= 30
 
 
+def _by_labels(r: SqlResult | PromResult, *labels: str) -> dict[tuple[str, ...], float]:
+    return {tuple(ls[label] for label in labels): v for ls, v in _prom(r).series}
+
+
+def _delivery_latency(r: SqlResult | PromResult, _: Fed) -> None:
+    q = _by_labels(r, "channel", "q")
+    assert set(q) == {("webhook", "p50"), ("webhook", "p95")}  # the router's one channel
+    assert 0 < q["webhook", "p50"] <= q["webhook", "p95"] < 5  # a local receiver answers
+
+
+def _delivery_failures(r: SqlResult | PromResult, _: Fed) -> None:
+    failed = _by_labels(r, "channel", "kind")
+    assert {channel for channel, _ in failed} == {"webhook", "email"}  # configured ones
+    assert set(failed.values()) == {0.0}  # the receiver took every page
+
+
+def _first_page(r: SqlResult | PromResult, _: Fed) -> None:
+    p50, p95 = _quantiles(r)
+    assert 0 < p50 <= p95 < 10  # paged at once (the webhook answers in milliseconds)
+
+
+def _http_requests(r: SqlResult | PromResult, _: Fed) -> None:
+    rates = _by_labels(r, "service", "status")
+    assert ("alerting", "200") in rates  # the care worker's answers through the router's API
+    assert all(0 <= v < 100 for v in rates.values())
+
+
+def _http_latency(r: SqlResult | PromResult, _: Fed) -> None:
+    q = _by_labels(r, "service", "q")
+    assert {("alerting", "p50"), ("alerting", "p95")} <= set(q)
+    assert 0 < q["alerting", "p50"] <= q["alerting", "p95"] < 5
+
+
 def _beds(r: SqlResult | PromResult, _: Fed) -> None:
     # the programme's directory, loaded after the run: a target of one bed per home; every
     # gateway was heard in the range (home 3's shut down at the end, after being heard)
@@ -375,6 +408,11 @@ CHECKS: dict[str, Check] = {
     "Quarantined messages": _quarantined,
     "Ack latency (receipt to ack)": _ack_latency,
     "End-to-end lag (gateway time to storage)": _lag,
+    "Notification delivery latency per channel": _delivery_latency,
+    "Notification delivery failures per channel and kind": _delivery_failures,
+    "Incident opened to first page delivered": _first_page,
+    "HTTP requests per second by service and status": _http_requests,
+    "HTTP request latency by service": _http_latency,
     "Family care beds active vs target per district": _beds,
     "Beds active and target": _beds_bars,
     "Eligible residents equipped per district": _equipped,
