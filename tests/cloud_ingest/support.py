@@ -31,6 +31,7 @@ from contracts import (
 )
 from contracts.clock import Clock
 from contracts.config import MqttEndpoint, MqttProtocol
+from tests.tasks import stop_task
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -139,9 +140,7 @@ async def running_ingest(
     try:
         yield task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from firmware_sim.wristband import WristbandSim
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
 from tests.edge_agent.conftest import BAND_ID, edge_settings
 from tests.servers import MosquittoInstance
+from tests.tasks import stop_task
 
 pytestmark = pytest.mark.integration
 
@@ -112,9 +113,7 @@ async def running_agent(
             task.result()  # the agent died at start: show why
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
 
 
 def home_endpoint(home: MosquittoInstance) -> MqttEndpoint:
