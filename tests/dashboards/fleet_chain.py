@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,12 @@ from tests.dashboards.fleet_chain_setup import (
 )
 from tests.edge_agent.test_agent_integration import running_agent
 from tests.servers import MosquittoInstance, mosquitto
+
+MIN_SCENARIO_S = 34.0
+"""The scenario lasts at least this long: the test's range (from 30 s before it) then holds
+two of Grafana's 15 s steps after the ingest came up, so every graph is a line, not a dot."""
+HUNG_AFTER_S = 150.0
+"""The scenario takes under a minute; past this the chain is stuck somewhere."""
 
 
 @dataclass
@@ -200,7 +207,27 @@ async def _mattress(workdir: Path, home: Home) -> AsyncIterator[MattressFirmware
 
 async def drive_fleet(workdir: Path, database_url: str, vm_url: str, ports: ChainPorts) -> ChainRun:
     """Run the whole chain through the scenario; returns once it is over and everything
-    stopped (VictoriaMetrics keeps what it scraped, PostgreSQL what was stored)."""
+    stopped (VictoriaMetrics keeps what it scraped, PostgreSQL what was stored).
+
+    Raises:
+        AssertionError: a step never happened, or the chain hung (with every task's stack).
+    """
+    loop = asyncio.get_running_loop()
+    watchdog = loop.call_later(HUNG_AFTER_S, _print_task_stacks)
+    try:
+        return await _drive(workdir, database_url, vm_url, ports)
+    finally:
+        watchdog.cancel()
+
+
+def _print_task_stacks() -> None:
+    """Show where every task waits (pytest shows it with the failure)."""
+    print(f"the fleet chain still runs after {HUNG_AFTER_S} s; its tasks:", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
+
+
+async def _drive(workdir: Path, database_url: str, vm_url: str, ports: ChainPorts) -> ChainRun:
     migrate_ingest(database_url)  # the event feed the router reads
     migrate_alerting(database_url)
     homes = [Home(n) for n in HOMES]
@@ -237,7 +264,10 @@ async def drive_fleet(workdir: Path, database_url: str, vm_url: str, ports: Chai
             await quiet_gateway.aclose()  # home 3's gateway shuts down: it says offline
             gone = await worker.duty_desk_paged("gateway_offline")
             run.incidents["gateway_offline"] = gone
-            await asyncio.sleep(3.0)  # the last scrapes and heartbeats reach VictoriaMetrics
+            # the last scrapes and heartbeats reach VictoriaMetrics, and the range holds two
+            # of the panels' 15 s steps with data
+            elapsed_s = (datetime.now(UTC) - run.start).total_seconds()
+            await asyncio.sleep(max(3.0, MIN_SCENARIO_S - elapsed_s))
             assert router.poll() is None, "the alert router died"
             run.end = datetime.now(UTC)
         run.pages = list(receiver.deliveries)

@@ -65,15 +65,22 @@ class Fed:
         """The dashboard range: from just before the chain started to its end."""
         return TimeRange(self.run.start - timedelta(seconds=30), self.run.end)
 
+    def listed(self, dashboard: Dashboard) -> dict[str, list[str]]:
+        """What each variable's query lists (a later one may use an earlier one: "All")."""
+        listed: dict[str, list[str]] = {}
+        for variable in dashboard.variables:
+            result = run_sql(self.engine, SqlQuery(variable.sql), self.range, listed)
+            listed[variable.name] = sorted(str(v) for v in result.column(result.columns[0]))
+            assert listed[variable.name], f"{variable.name} of {dashboard.uid} lists nothing"
+        return listed
+
     def variables(self, dashboard: Dashboard) -> dict[str, list[str]]:
         """Each variable as an operator leaves it: "All" values, or home 1's resident."""
-        chosen: dict[str, list[str]] = {}
+        chosen = self.listed(dashboard)
         for variable in dashboard.variables:
-            result = run_sql(self.engine, SqlQuery(variable.sql), self.range, chosen)
-            values = sorted(str(v) for v in result.column(result.columns[0]))
-            assert values, f"variable {variable.name} of {dashboard.uid} lists nothing"
-            pick = RESIDENT if RESIDENT in values else values[0]
-            chosen[variable.name] = values if variable.multi else [pick]
+            values = chosen[variable.name]
+            if not variable.multi:
+                chosen[variable.name] = [RESIDENT if RESIDENT in values else values[0]]
         return chosen
 
 
@@ -459,7 +466,7 @@ def test_every_panel_on_the_fleet_driven_through_the_chain(
     CHECKS[panel.title](result, fed)
 
 
-def test_the_chain_paged_and_closed_what_it_should(fed: Fed) -> None:
+def test_the_chain_paged_whom_it_should(fed: Fed) -> None:
     """The scenario itself: who was paged about what (the panels' checks rely on it)."""
     paged = {(p.name, p.payload.get("type")) for p in fed.run.pages}
     assert paged >= {
@@ -471,4 +478,11 @@ def test_the_chain_paged_and_closed_what_it_should(fed: Fed) -> None:
         ("op-0001", "gateway_offline"),
     }
     assert set(fed.run.incidents) == {"fire", "fall", "device_offline", "gateway_offline"}
-    assert fed.variables(next(d for d, _ in PANELS if d.uid == "sg-fleet-health")) == {"org": [ORG]}
+
+
+def test_every_variable_lists_what_the_chain_wrote(fed: Fed) -> None:
+    """The variables' own queries (Grafana fills the drop-downs with them)."""
+    expected = {"org": [ORG], "resident": [Home(n).resident_id for n in HOMES]}
+    for dashboard in all_dashboards():
+        for name, values in fed.listed(dashboard).items():
+            assert values == expected.get(name, values), (dashboard.uid, name)
