@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import StreamingResponse
 
-from care_app.clients import ApiError, Apis
+from care_app.clients import ApiError, Apis, segment
 from care_app.config import LOCALES, CareAppSettings
 from care_app.desk import add_desk_routes
 from care_app.evidence import evidence_view
@@ -234,12 +234,14 @@ def create_app(  # noqa: PLR0915
     async def incident_page(
         request: Request, session: Session, incident_id: str, status: int = 200, **extra: Any
     ) -> Response:
-        view = await apis.alerting("GET", f"/api/v1/incidents/{incident_id}", session.token)
+        view = await apis.alerting(
+            "GET", f"/api/v1/incidents/{segment(incident_id)}", session.token
+        )
         resident = None
         if view.get("resident_id"):
             try:  # audited by the cloud API
                 resident = await apis.cloud(
-                    "GET", f"/api/v1/residents/{view['resident_id']}", session.token
+                    "GET", f"/api/v1/residents/{segment(view['resident_id'])}", session.token
                 )
             except ApiError as exc:
                 if exc.status == 401:
@@ -275,21 +277,31 @@ def create_app(  # noqa: PLR0915
         confirmed: Annotated[str, Form()] = "",
     ) -> Response:
         async def handler(request: Request, session: Session) -> Response:
+            draft = {"draft_outcome": outcome, "draft_note": note}  # shown again, never lost
+            if confirmed != "yes" and outcome not in outcome_codes():
+                return await incident_page(
+                    request, session, incident_id, 422, missing_outcome=True, **draft
+                )
             if confirmed != "yes":
-                view = await apis.alerting("GET", f"/api/v1/incidents/{incident_id}", session.token)
+                view = await apis.alerting(
+                    "GET", f"/api/v1/incidents/{segment(incident_id)}", session.token
+                )
                 return pages.page(
                     request, "close_confirm.html", incident=view, outcome=outcome, note=note
                 )
             body = {"outcome": outcome or None, "note": note or None}
             try:
                 await apis.alerting(
-                    "POST", f"/api/v1/incidents/{incident_id}/close", session.token, json=body
+                    "POST",
+                    f"/api/v1/incidents/{segment(incident_id)}/close",
+                    session.token,
+                    json=body,
                 )
             except ApiError as exc:
                 if exc.status in (401, 404):
                     raise
                 return await incident_page(
-                    request, session, incident_id, exc.status, error=exc.detail
+                    request, session, incident_id, exc.status, error=exc.detail, **draft
                 )
             return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
@@ -307,7 +319,7 @@ def create_app(  # noqa: PLR0915
                 return pages.page(request, "error.html", 404, status=404, detail=step)
             try:
                 await apis.alerting(
-                    "POST", f"/api/v1/incidents/{incident_id}/{STEPS[step]}", session.token
+                    "POST", f"/api/v1/incidents/{segment(incident_id)}/{STEPS[step]}", session.token
                 )
             except ApiError as exc:
                 if exc.status in (401, 404):

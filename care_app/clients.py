@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -22,6 +23,17 @@ class ApiError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+
+def segment(value: str) -> str:
+    """``value`` as one path segment of an API URL: whatever a browser put in the app's own
+    URL (``?``, ``#``, ``..``, control characters) cannot change which API route is called.
+
+    >>> segment("01JDZ3S3G2J8T0V0G8W6ZQ4C0Y"), segment("a?b#c"), segment(".."), segment("x\x16")
+    ('01JDZ3S3G2J8T0V0G8W6ZQ4C0Y', 'a%3Fb%23c', '%2E%2E', 'x%16')
+    """
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def _detail(response: httpx.Response) -> str:

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from care_app.charts import bar_chart
-from care_app.clients import ApiError, Apis
+from care_app.clients import ApiError, Apis, segment
 from care_app.config import CareAppSettings
 from care_app.coverage import home_coverage
 from care_app.portrait import life_portrait
@@ -59,7 +59,9 @@ async def _series(
         "end": end.isoformat(),
         "step_s": str(PORTRAIT_STEP_S),
     }
-    found = await apis.cloud("GET", f"/api/v1/residents/{resident_id}/series", token, params=params)
+    found = await apis.cloud(
+        "GET", f"/api/v1/residents/{segment(resident_id)}/series", token, params=params
+    )
     return [
         (datetime.fromisoformat(p["t"]), float(p["value"]))
         for series in found["series"]
@@ -158,7 +160,7 @@ def add_desk_routes(
     async def resident(request: Request, resident_id: str) -> Response:
         async def handler(request: Request, session: Session) -> Response:
             token = session.token
-            person = await apis.cloud("GET", f"/api/v1/residents/{resident_id}", token)
+            person = await apis.cloud("GET", f"/api/v1/residents/{segment(resident_id)}", token)
             homes = await apis.cloud_items("/api/v1/homes", token, resident_id=resident_id)
             devices: list[dict[str, Any]] = []
             for home in homes:

@@ -49,8 +49,18 @@ class Session:
         return self.role in TEAM_ROLES
 
     def csrf_ok(self, presented: str | None) -> bool:
-        """Whether a form or header carried this session's CSRF token."""
-        return presented is not None and hmac.compare_digest(presented, self.csrf)
+        """Whether a form or header carried this session's CSRF token (compared as bytes:
+        a forged token may hold any character).
+
+        >>> session = Session("t", "cw-0001", "王芳", "care_worker", "abc")
+        >>> session.csrf_ok("abc"), session.csrf_ok("令牌"), session.csrf_ok(None)
+        (True, False, False)
+        """
+        if presented is None:
+            return False
+        return hmac.compare_digest(
+            presented.encode("utf-8", "surrogatepass"), self.csrf.encode("utf-8", "surrogatepass")
+        )
 
 
 def new_csrf() -> str:
