@@ -16,7 +16,7 @@ from rich.console import Console
 from contracts.config import MqttEndpoint, MqttProtocol
 from contracts.devices.mattress_serial import MattressMode
 from firmware_sim.errors import FirmwareSimError
-from firmware_sim.fleet import Fleet, HomeRates
+from firmware_sim.fleet_shards import FleetPlan, ShardedFleet
 from firmware_sim.mattress import MattressFirmwareSim
 from firmware_sim.mqtt import sim_client
 from firmware_sim.scenarios import SCENARIOS, ScenarioStep, play_scenario
@@ -200,30 +200,50 @@ def fleet(  # noqa: PLR0917 (Typer options)
     Each home: mattress vitals 1 Hz, wristband status and gateway heartbeat every 60 s, smoke
     sensor state every 300 s, and an occasional fall (``--alarm-every``).
     """
-    sim = Fleet(port, homes, org=org, alarm_every=alarm_every, rates=HomeRates())
+    plan = FleetPlan(
+        port=port,
+        homes=homes,
+        org=org,
+        duration_s=duration,
+        alarm_every=alarm_every,
+        wait_acks=wait_acks,
+    )
+    sim = ShardedFleet(plan)
     try:
         sim.start()
-        time.sleep(duration)
-        sim.stop_sending()
-        if wait_acks:
-            sim.drain(timeout_s=120)
-    except AssertionError as exc:
-        Console(stderr=True).print(f"{exc}: is an ingest worker running on that broker?")
+        sim.go()
+        result = sim.results(timeout_s=duration + plan.drain_s + 30)
+    except FirmwareSimError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(code=1) from exc
     finally:
         sim.close()
+    delays = sorted(result["alarm_ack_delays_s"] + result["telemetry_ack_delays_s"])
+    if wait_acks and result["unacked"]:
+        Console(stderr=True).print(
+            f"[red]error:[/] {result['unacked']} messages never acked within {plan.drain_s:.0f} s:"
+            " is an ingest worker running on that broker?",
+            highlight=False,
+        )
     typer.echo(
         json.dumps(
             {
                 "homes": homes,
-                "alarms": len(sim.alarm_ids),
-                "readings": len(sim.reading_ids),
-                "other_telemetry": sum(g.telemetry_sent for g in sim.gateways),
-                "unacked": sum(g.unacked() for g in sim.gateways),
-                "ack_delay_ms": sim.delays_ms(),
+                "processes": len(sim.pids),
+                "alarms": result["alarms"],
+                "readings": result["readings"],
+                "other_telemetry": result["other_telemetry"],
+                "unacked": result["unacked"],
+                "ack_delay_ms": {
+                    "p50": round(delays[len(delays) // 2] * 1000, 1) if delays else None,
+                    "max": round(delays[-1] * 1000, 1) if delays else None,
+                    "resends": result["resends"],
+                },
             }
         )
     )
+    if wait_acks and result["unacked"]:
+        raise typer.Exit(code=1)
 
 
 @app.command()

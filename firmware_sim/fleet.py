@@ -39,6 +39,7 @@ from contracts.ids import new_message_id
 from contracts.readings import MattressVitals, SmokeReading, WristbandStatus
 from contracts.status import GatewayState, GatewayStatusBody
 from contracts.topics import TopicKind, build_topic
+from firmware_sim.fleet_loop import SharedMqttLoop
 
 ORG = "org-faults"
 AGENT_VERSION = "fleet-sim"
@@ -92,9 +93,11 @@ class _Pending:
 
 @dataclass
 class Gateway:
-    """One home's gateway: publishes, keeps what is not acked, resends it."""
+    """One home's gateway: publishes, keeps what is not acked, resends it. Its client is
+    driven by the fleet's :class:`~firmware_sim.fleet_loop.SharedMqttLoop`, and every method
+    but :meth:`unacked` runs on that loop's thread."""
 
-    port: int
+    loop: SharedMqttLoop
     index: int
     org: str = ORG
     resend_after_s: float = 2.0
@@ -117,9 +120,7 @@ class Gateway:
         self.client.on_connect = lambda c, *_: c.subscribe(
             build_topic(self.org, self.gateway_id, TopicKind.ACK), qos=1
         )
-        self.client.reconnect_delay_set(1, 1)
-        self.client.connect_async("127.0.0.1", self.port)
-        self.client.loop_start()
+        self.loop.add(self.client)
 
     def _on_ack(self, _c: Client, _u: object, message: MQTTMessage) -> None:
         body = json.loads(message.payload)
@@ -159,6 +160,7 @@ class Gateway:
         with self._lock:
             self.pending[envelope.message_id] = _Pending(topic, payload, now, now)
         self.client.publish(topic, payload, qos=1)
+        self.loop.flush_later(self.client)
         return envelope.message_id
 
     def alarm(self, n: int) -> str:
@@ -203,16 +205,12 @@ class Gateway:
         for p in due:
             self.client.publish(p.topic, p.payload, qos=1)
             self.resends += 1
+        self.loop.flush_later(self.client)
 
     def unacked(self) -> int:
         """Messages sent and not acked yet."""
         with self._lock:
             return len(self.pending)
-
-    def stop(self) -> None:
-        """Disconnect."""
-        self.client.loop_stop()
-        self.client.disconnect()
 
 
 @dataclass(frozen=True)
@@ -225,7 +223,7 @@ class InjectedAlarm:
 
 
 class Fleet:
-    """Several gateways sending a scripted stream on a background thread."""
+    """Several gateways sending a scripted stream, all on one network thread."""
 
     def __init__(
         self,
@@ -237,80 +235,107 @@ class Fleet:
         alarms_per_home: int | None = None,
         alarm_every: int | None = 5,
         rates: HomeRates | None = None,
+        first_home: int = 0,
+        resend_after_s: float = 2.0,
     ) -> None:
         """``per_second`` messages over the whole fleet, every ``alarm_every``-th an alarm
         (at most ``alarms_per_home`` per home; ``None``: no scripted alarms), the rest vitals
         readings. With ``rates``, every home sends vitals every ``rates.vitals_s`` (which sets
-        ``per_second``) and its slow telemetry at the rates given."""
-        self.gateways = [Gateway(port, i, org) for i in range(homes)]
+        ``per_second``) and its slow telemetry at the rates given. Homes are numbered from
+        ``first_home``, so several fleets (processes) can share out a larger one. A message not
+        acked within ``resend_after_s`` is sent again. The homes connect at once; sending
+        starts with :meth:`start`."""
+        self._loop = SharedMqttLoop("127.0.0.1", port)
+        self.gateways = [
+            Gateway(self._loop, first_home + i, org, resend_after_s=resend_after_s)
+            for i in range(homes)
+        ]
         self._alarms_per_home = alarms_per_home
         self._alarm_every = alarm_every
         self._rates = rates
-        self._stop = threading.Event()
         self._period = rates.vitals_s / homes if rates else 1.0 / per_second
-        self._thread = threading.Thread(target=self._run, name="fault-fleet", daemon=True)
+        self._sending = False
+        self._halted = threading.Event()
+        self._started_at = 0.0
+        self._next_resend = 0.0
         self.sent = 0
         self.injected: list[InjectedAlarm] = []
+        self._loop.work = self._work
+        self._loop.start()
+
+    @property
+    def port(self) -> int:
+        """The broker's port."""
+        return self._loop.port
 
     def start(self) -> None:
-        """Start sending on a background thread."""
-        self._thread.start()
+        """Start sending (paced from now)."""
+        self._loop.call(self._begin)
 
-    def _run(self) -> None:
-        n = 0
+    def _begin(self) -> None:
+        self._sending = True
+        self._started_at = time.monotonic()
+
+    def _work(self) -> float:
+        """Loop thread: resend twice a second; send what is due, paced against the start so
+        per-message work does not slow the fleet down. Returns seconds until more is due."""
+        now = time.monotonic()
+        if now >= self._next_resend:
+            self._next_resend = now + 0.5
+            for g in self.gateways:
+                g.resend_due()
+        if not self._sending:
+            return self._next_resend - now
+        due = int((now - self._started_at) / self._period) + 1
+        for _ in range(min(due - self.sent, 100)):  # a burst at most, then read again
+            self._send_one(self.sent)
+            self.sent += 1
+        return self._started_at + self.sent * self._period - time.monotonic()
+
+    def _send_one(self, n: int) -> None:
         homes = len(self.gateways)
-        start = time.monotonic()
-        next_resend = start + 0.5
-        while not self._stop.is_set():
-            gateway = self.gateways[n % homes]
-            limit = self._alarms_per_home
-            every = self._alarm_every
-            if every and n % every == 0 and (limit is None or len(gateway.alarms) < limit):
-                gateway.alarm(n)
-            else:
-                gateway.reading(n)
-            if self._rates is not None:
-                for kind in self._rates.due(home=gateway.index, second=n // homes):
-                    gateway.slow_telemetry(kind, n)
-            n += 1
-            self.sent = n
-            now = time.monotonic()
-            if now >= next_resend:  # twice a second, whatever the fleet's size
-                next_resend = now + 0.5
-                for g in self.gateways:
-                    g.resend_due()
-            # Paced against the start, so per-message work does not slow the fleet down.
-            self._stop.wait(max(0.0, start + n * self._period - time.monotonic()))
+        gateway = self.gateways[n % homes]
+        limit = self._alarms_per_home
+        every = self._alarm_every
+        if every and n % every == 0 and (limit is None or len(gateway.alarms) < limit):
+            gateway.alarm(n)
+        else:
+            gateway.reading(n)
+        if self._rates is not None:
+            for kind in self._rates.due(home=gateway.index, second=n // homes):
+                gateway.slow_telemetry(kind, n)
 
-    def inject_alarm(self, home: int, n: int) -> InjectedAlarm:
-        """Send a fall alarm from ``home`` now (any thread) and keep when it was published."""
-        gateway = self.gateways[home % len(self.gateways)]
+    def inject_alarm(self, home: int, n: int) -> None:
+        """Have the ``home``-th gateway of this fleet send a fall alarm now (from any thread);
+        it is kept with the moment it was published in :attr:`injected`."""
+        self._loop.call(lambda: self._inject(home, n))
+
+    def _inject(self, home: int, n: int) -> None:
+        gateway = self.gateways[home]
         published = time.monotonic()
-        alarm = InjectedAlarm(gateway.resident_id, gateway.alarm(n), published)
-        self.injected.append(alarm)
-        return alarm
+        self.injected.append(InjectedAlarm(gateway.resident_id, gateway.alarm(n), published))
 
     def stop_sending(self) -> None:
-        """Stop sending new messages (resending goes on in :meth:`drain`)."""
-        self._stop.set()
-        self._thread.join(10)
+        """Stop sending new messages (resending goes on until :meth:`close`)."""
+        self._loop.call(self._halt)
+        self._halted.wait(10)
+
+    def _halt(self) -> None:
+        self._sending = False
+        self._halted.set()
 
     def drain(self, timeout_s: float = 90.0) -> None:
-        """Resend until every message is acked (raises if it does not happen in time)."""
+        """Wait until every message is acked, resending meanwhile (raises if not in time)."""
         deadline = time.monotonic() + timeout_s
         while any(g.unacked() for g in self.gateways):
             if time.monotonic() > deadline:
                 left = sum(g.unacked() for g in self.gateways)
                 raise AssertionError(f"{left} messages never acked within {timeout_s} s")
-            for g in self.gateways:
-                g.resend_due()
-            time.sleep(0.2)
+            time.sleep(0.1)
 
     def close(self) -> None:
-        """Stop everything and disconnect every gateway."""
-        self._stop.set()
-        for g in self.gateways:
-            g.stop()
+        """Stop the network thread and disconnect every gateway."""
+        self._loop.stop()
 
     @property
     def alarm_ids(self) -> list[str]:

@@ -33,14 +33,16 @@ from typing import Any
 
 from alerting.store.db import migrate as migrate_alerting
 from cloud_ingest.store import migrate as migrate_ingest
+from firmware_sim.errors import FirmwareSimError
 from firmware_sim.fleet import HomeRates
+from firmware_sim.fleet_shards import FleetPlan, ShardedFleet
 from silverguard.benchmarks.alerting import (
     TOKEN_ENV,
     WEBHOOK_ENV,
     AlertingBenchOptions,
     router_settings,
 )
-from silverguard.benchmarks.e2e_load import FleetJob, run_fleet, run_probe
+from silverguard.benchmarks.e2e_load import run_probe
 from silverguard.benchmarks.e2e_report import (
     Arrivals,
     ChainPids,
@@ -176,49 +178,46 @@ async def _run_load(  # noqa: PLR0917 (the chain's coordinates)
     arrivals: Arrivals,
 ) -> dict[str, Any]:
     spawn = multiprocessing.get_context("spawn")
-    fleet_results, probe_results = spawn.Queue(), spawn.Queue()
-    ready, go, probe_go = spawn.Event(), spawn.Event(), spawn.Event()
-    job = FleetJob(port, options.homes, ORG, options.warmup_s, options.duration_s, options.alarms)
-    fleet = spawn.Process(target=run_fleet, args=(job, fleet_results, ready, go), daemon=True)
+    probe_results, probe_go = spawn.Queue(), spawn.Event()
+    plan = FleetPlan(
+        port=port,
+        homes=options.homes,
+        org=ORG,
+        duration_s=options.duration_s,
+        warmup_s=options.warmup_s,
+        injected_alarms=options.alarms,
+        drain_s=options.timeout_s,
+    )
+    fleet = ShardedFleet(plan)
     probe = spawn.Process(
         target=run_probe,
         args=(port, options.duration_s, options.probe_rate_per_s, probe_results, probe_go),
         daemon=True,
     )
-    fleet.start()
-    probe.start()
     try:
-        if not await asyncio.to_thread(ready.wait, 120 + options.homes / 10):
-            raise RuntimeError(_fleet_error(fleet_results, "the fleet did not connect"))
-        pids.fleet = [fleet.pid or 0]
+        probe.start()
+        await asyncio.to_thread(fleet.start)
+        pids.fleet = fleet.pids
         pids.probe = [probe.pid or 0]
         pids.postgresql = await asyncio.to_thread(postgres_backend_pids, admin_url, database_url)
-        go.set()
+        fleet.go()
         await asyncio.sleep(options.warmup_s)
         sampler = CpuSampler(pids.components())
         sampler.start()
         probe_go.set()
         await asyncio.sleep(options.duration_s)
         cpu = sampler.stop()
-        outcome = await asyncio.to_thread(
-            fleet_results.get, timeout=options.timeout_s + options.warmup_s + 60
-        )
-        if "error" in outcome:
-            raise RuntimeError(f"the fleet failed: {outcome['error']}")
+        outcome = await asyncio.to_thread(fleet.results, options.timeout_s + 120)
         await arrivals.wait_for({r for r, _, _ in outcome["injected"]}, options.timeout_s)
         probe_outcome = await asyncio.to_thread(probe_results.get, timeout=30)
+    except FirmwareSimError as exc:
+        raise RuntimeError(f"the fleet of homes failed: {exc}") from exc
     finally:
-        for process in (fleet, probe):
-            process.join(10)
-            if process.is_alive():
-                process.kill()
+        fleet.close()
+        probe.join(10)
+        if probe.is_alive():
+            probe.kill()
     return summarise(outcome, probe_outcome, arrivals, cpu)
-
-
-def _fleet_error(results: Any, default: str) -> str:
-    with contextlib.suppress(Exception):
-        return str(results.get(timeout=1)["error"])
-    return default
 
 
 def _result(options: E2eBenchOptions, measured: dict[str, Any]) -> dict[str, Any]:
