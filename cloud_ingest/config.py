@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError
 from cloud_ingest.api.settings import ApiSettings
 from contracts.config import ConfigModel, MqttEndpoint, load_yaml_model, secret_from_env
 from contracts.metrics import MetricsEndpoint as BaseMetricsEndpoint
+from contracts.topics import TopicKind
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -112,6 +113,12 @@ class IngestSettings(ConfigModel):
     reconnect_max_s: float = Field(default=30.0, gt=0, le=600)
     api: ApiSettings = Field(default_factory=ApiSettings)
     batch_max: int = Field(default=500, ge=1, le=10_000)
+    kinds: tuple[TopicKind, ...] = Field(
+        default=(TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS),
+        min_length=1,
+        description="gateway message kinds this worker takes; an alarm lane is a worker with "
+        "[event] beside workers with [reading, status], so alarms never queue behind telemetry",
+    )
     tsdb: TsdbSettings | None = None
     metrics: MetricsEndpoint | None = None
     liveness: LivenessSettings = Field(default_factory=LivenessSettings)
@@ -139,6 +146,15 @@ class IngestSettings(ConfigModel):
             raise ValueError(
                 "shared_group must be letters, digits, '_' or '-' (no '/', '+', '#'), "
                 "or null for a plain subscription"
+            )
+        return value
+
+    @field_validator("kinds")
+    @classmethod
+    def _gateway_kinds(cls, value: tuple[TopicKind, ...]) -> tuple[TopicKind, ...]:
+        if TopicKind.ACK in value:
+            raise ValueError(
+                "kinds: 'ack' is what the ingest publishes; take event, reading, status"
             )
         return value
 

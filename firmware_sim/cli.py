@@ -198,7 +198,7 @@ def fleet(  # noqa: PLR0917 (Typer options)
     """Homes at real rates at the cloud broker; JSON.
 
     Each home: mattress vitals 1 Hz, wristband status and gateway heartbeat every 60 s, smoke
-    sensor state every 300 s, and an occasional fall (``--alarm-every``).
+    sensor state every hour, and an occasional fall (``--alarm-every``).
     """
     plan = FleetPlan(
         port=port,

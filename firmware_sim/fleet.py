@@ -13,7 +13,7 @@ status, smoke sensor state, the gateway's heartbeat), and alarms can be injected
 Example:
     >>> rates = HomeRates()
     >>> round(rates.messages_per_home_per_s(), 4)
-    1.0367
+    1.0336
     >>> [kind for kind in rates.due(home=0, second=0)]
     ['wristband_status', 'smoke', 'gateway_status']
     >>> rates.due(home=0, second=1)
@@ -60,7 +60,7 @@ class HomeRates:
 
     vitals_s: float = 1.0
     wristband_status_s: float = 60.0
-    smoke_s: float = 300.0
+    smoke_s: float = 3600.0
     gateway_status_s: float = 60.0
 
     def messages_per_home_per_s(self) -> float:

@@ -28,11 +28,10 @@ from cloud_ingest.metrics import IngestMetrics
 from cloud_ingest.store import migrate
 from contracts.clock import Clock, SystemClock
 from contracts.mqtt import ReconnectBackoff, mqtt_client
-from contracts.topics import TopicKind, subscription
+from contracts.topics import subscription
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBED_KINDS = (TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS)
 ACKS_IN_FLIGHT = 1000
 """Acks published (QoS 1) and awaiting the broker's PUBACK at once, at most."""
 ACK_BATCHES_IN_FLIGHT = 4
@@ -137,7 +136,7 @@ def _client(settings: IngestSettings, identifier: str) -> aiomqtt.Client:
 
 
 async def _subscribe(client: aiomqtt.Client, settings: IngestSettings) -> None:
-    filters = [subscription(k, shared_group=settings.shared_group) for k in SUBSCRIBED_KINDS]
+    filters = [subscription(k, shared_group=settings.shared_group) for k in settings.kinds]
     granted: list[int | ReasonCode] = list(await client.subscribe([(f, 1) for f in filters]))
     refused = [f for f, code in zip(filters, granted, strict=True) if _is_refusal(code)]
     if refused:

@@ -206,6 +206,9 @@ def e2e(  # noqa: PLR0917 (Typer options)
         float, typer.Option(min=0.01, help="Alarms injected per second (one per home at most).")
     ] = 1.0,
     workers: Annotated[int, typer.Option(min=1, help="Ingest worker processes.")] = 1,
+    alarm_lane: Annotated[
+        bool, typer.Option(help="One more ingest worker that takes only the alarms (events).")
+    ] = True,
     batch_max: Annotated[int, typer.Option(min=1, help="The ingest workers' batch_max.")] = 500,
     pg_admin_url: Annotated[
         str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
@@ -222,6 +225,7 @@ def e2e(  # noqa: PLR0917 (Typer options)
         warmup_s=warmup,
         alarm_rate_per_s=alarm_rate,
         workers=workers,
+        alarm_lane=alarm_lane,
         batch_max=batch_max,
         pg_admin_url=pg_admin_url,
     )

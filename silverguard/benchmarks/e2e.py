@@ -75,6 +75,7 @@ class E2eBenchOptions:
     warmup_s: float = 10.0
     alarm_rate_per_s: float = 1.0
     workers: int = 1
+    alarm_lane: bool = True
     batch_max: int = 500
     router_poll_interval_s: float = 0.05
     probe_rate_per_s: float = 20.0
@@ -107,7 +108,8 @@ def run_e2e_bench(options: E2eBenchOptions) -> dict[str, Any]:
         migrate_alerting(database_url)
         with _workers(options, Path(tmp), database_url, port, vm_url) as workers:
             pids = ChainPids(broker=[broker_pid], victoria_metrics=[vm_pid])
-            pids.ingest = [w.process.pid for w in workers]
+            pids.ingest = [w.process.pid for w in workers[options.alarm_lane :]]
+            pids.ingest_alarm_lane = [w.process.pid for w in workers[: options.alarm_lane]]
             measured = asyncio.run(
                 _measure(options, Path(tmp), database_url, admin_url, port, pids)
             )
@@ -120,6 +122,7 @@ def run_e2e_bench(options: E2eBenchOptions) -> dict[str, Any]:
 def _workers(
     options: E2eBenchOptions, workdir: Path, database_url: str, port: int, vm_url: str
 ) -> Iterator[list[IngestWorker]]:
+    """The ingest workers: the alarm lane's first (if any), then the others."""
     config = {
         "database_url": database_url,
         "broker": {"host": "127.0.0.1", "port": port, "protocol": "5"},
@@ -129,9 +132,14 @@ def _workers(
         "tsdb": {"url": vm_url},
     }
     workers: list[IngestWorker] = []
+    telemetry = config
+    if options.alarm_lane:  # alarms on their own connection: never behind telemetry
+        telemetry = {**config, "kinds": ["reading", "status"]}
     try:
+        if options.alarm_lane:
+            workers.append(IngestWorker({**config, "kinds": ["event"]}, workdir, "alarm-lane"))
         for i in range(options.workers):
-            workers.append(IngestWorker(config, workdir, f"ingest-{i}"))
+            workers.append(IngestWorker(telemetry, workdir, f"ingest-{i}"))
         for worker in workers:
             worker.wait_subscribed()
         yield workers

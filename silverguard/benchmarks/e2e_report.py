@@ -32,11 +32,13 @@ ALARM_TYPE = "fall"
 
 @dataclass
 class ChainPids:
-    """The processes of each component (PostgreSQL: the backends serving the bench's
-    database; ``bench``: this process, i.e. the webhook receiver)."""
+    """The processes of each component (``ingest``: the workers taking telemetry, or all
+    messages without an alarm lane; PostgreSQL: the backends serving the bench's database;
+    ``bench``: this process, i.e. the webhook receiver)."""
 
     broker: list[int] = field(default_factory=list)
     ingest: list[int] = field(default_factory=list)
+    ingest_alarm_lane: list[int] = field(default_factory=list)
     router: list[int] = field(default_factory=list)
     postgresql: list[int] = field(default_factory=list)
     victoria_metrics: list[int] = field(default_factory=list)

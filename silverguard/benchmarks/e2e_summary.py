@@ -26,7 +26,9 @@ def e2e_summary_lines(result: dict[str, Any]) -> list[str]:
     options = result["options"]
     lines = [
         f"{options['homes']} homes, {fleet['messages_per_s']} msg/s, "
-        f"{options['workers']} ingest worker(s), load average {result['machine']['load_average']}",
+        f"{options['workers']} ingest worker(s)"
+        f"{' + an alarm-lane worker' if options['alarm_lane'] else ''}, "
+        f"load average {result['machine']['load_average']}",
         f"alarm → notification: {_latency(alarms['latency_publish_to_notification'])}; "
         f"{alarms['notified']}/{alarms['injected']} notified, {alarms['duplicates']} duplicates",
         f"raw broker (probe): {_latency(result['raw_broker_probe']['latency_publish_to_receipt'])}",

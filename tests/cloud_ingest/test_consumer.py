@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from cloud_ingest.config import LivenessSettings
+from cloud_ingest.config import IngestSettings, LivenessSettings
 from cloud_ingest.store import (
     EventRow,
     GatewayStatusRow,
@@ -214,6 +214,42 @@ async def test_two_workers_in_one_group_split_the_load_and_store_each_once(
     assert by_a > 0
     assert by_b > 0
     assert by_a + by_b == n
+
+
+async def test_an_alarm_lane_worker_takes_the_events_and_the_other_the_telemetry(
+    mosquitto_broker: MosquittoInstance, postgres_url: str, org: str, group: str
+) -> None:
+    base = ingest_settings(
+        postgres_url, mosquitto_broker.port, group=group, liveness=LivenessSettings(enabled=False)
+    )
+    alarm_lane = base.model_copy(update={"kinds": (TopicKind.EVENT,)})
+    telemetry = base.model_copy(update={"kinds": (TopicKind.READING, TopicKind.STATUS)})
+    # Each worker stamps received_at from its own clock, which tells who stored what.
+    clock_alarms = FakeClock(datetime(2030, 1, 1, tzinfo=UTC))
+    clock_telemetry = FakeClock(datetime(2031, 1, 1, tzinfo=UTC))
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    envs = [event_envelope(org, at=at + timedelta(seconds=i)) for i in range(5)]
+    envs += [reading_envelope(org, at=at + timedelta(seconds=i)) for i in range(5)]
+    async with (
+        running_ingest(alarm_lane, clock=clock_alarms),
+        running_ingest(telemetry, clock=clock_telemetry),
+        gateway(mosquitto_broker.port, org, "gw-1") as gw,
+    ):
+        for env in envs:
+            await gw.send(env)
+        await gw.wait_for_count(len(envs))
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        events = conn.execute(select(EventRow.received_at)).scalars().all()
+        readings = conn.execute(select(ReadingRow.received_at)).scalars().all()
+    engine.dispose()
+    assert [t.year for t in events] == [2030] * 5
+    assert [t.year for t in readings] == [2031] * 5
+
+
+def test_ack_is_not_a_kind_a_worker_takes() -> None:
+    with pytest.raises(ValueError, match="'ack' is what the ingest publishes"):
+        IngestSettings(kinds=(TopicKind.EVENT, TopicKind.ACK))
 
 
 async def test_plain_subscription_over_mqtt_311_and_reconnect_after_broker_restart(

@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 COMPONENTS = {
     "broker",
     "ingest",
+    "ingest_alarm_lane",
     "router",
     "postgresql",
     "victoria_metrics",
@@ -49,6 +50,9 @@ def test_every_injected_alarm_is_notified_once_and_every_figure_is_printed() -> 
     assert figures["raw_broker_probe"]["latency_publish_to_receipt"]["n"] > 0
     assert set(figures["cpu"]["by_component"]) == COMPONENTS
     assert figures["cpu"]["by_component"]["ingest"]["cpu_s"] > 0
+    assert figures["options"]["alarm_lane"] is True
+    assert len(figures["stored_by_worker"]) == 2  # the alarm lane's worker and one other
+    assert figures["stored_by_worker"][0] == 5  # the alarm lane stored the alarms, only them
     assert figures["database_lag"]["events"]["n"] == 5
     stored_rows = figures["database_lag"]["readings"]["n"] + 5  # and gateway statuses
     assert sum(figures["stored_by_worker"]) >= stored_rows > 5
