@@ -5,8 +5,8 @@ Everything is a real process on this machine: a private Mosquitto (the cloud bro
 throwaway PostgreSQL database on the local server, a private VictoriaMetrics, ingest workers
 (``silverguard ingest run``), the alert router (``silverguard alerting run``) paging by signed
 webhook to a receiver in this process that verifies each signature, the fleet of homes
-(:mod:`firmware_sim.fleet` at :class:`~firmware_sim.fleet.HomeRates`, one process, each home
-its own gateway identity) and a raw-broker probe (its own process).
+(:mod:`firmware_sim.fleet` at :class:`~firmware_sim.fleet.HomeRates`, 250 homes a process,
+each home its own gateway identity) and a raw-broker probe (its own process).
 
 After ``warmup_s`` of streaming, ``alarms`` falls are injected over ``duration_s`` (one per
 home, spread over the fleet), each timed from the moment its gateway publishes it to the
