@@ -5,6 +5,7 @@ throughout; afterwards every alarm and reading is stored exactly once and every 
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import time
@@ -40,7 +41,7 @@ def _stored(database_url: str, table: str) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
-def _assert_exactly_once(fleet: Fleet, database_url: str) -> None:
+def _assert_exactly_once(fleet: Fleet, database_url: str, fault: str) -> None:
     events = _stored(database_url, EVENT_FEED_TABLE)
     readings = _stored(database_url, "readings")
     alarms, telemetry = fleet.alarm_ids, fleet.reading_ids
@@ -49,12 +50,15 @@ def _assert_exactly_once(fleet: Fleet, database_url: str) -> None:
     assert [m for m in alarms if events.get(m) != 1] == []
     assert [m for m in telemetry if readings.get(m) != 1] == []
     assert set(events) == set(alarms)  # nothing stored that was not sent
-    logger.info(
-        "fault: %d alarms, %d readings, ack delays %s",
-        len(alarms),
-        len(telemetry),
-        fleet.delays_ms(),
-    )
+    report = {
+        "fault": fault,
+        "alarms": len(alarms),
+        "readings": len(telemetry),
+        "send_to_ack_ms": fleet.delays_ms(),
+    }
+    line = json.dumps(report, sort_keys=True)
+    print(line)
+    logger.info("fault report %s", line)
 
 
 def _ingest_config(database_url: str, port: int) -> dict[str, Any]:
@@ -100,7 +104,7 @@ def test_cloud_broker_restart_loses_and_duplicates_nothing(
     finally:
         fleet.close()
         worker.stop()
-    _assert_exactly_once(fleet, database_url)
+    _assert_exactly_once(fleet, database_url, "cloud broker restart")
 
 
 def test_an_ingest_worker_sigkilled_loses_and_duplicates_nothing(
@@ -128,7 +132,7 @@ def test_an_ingest_worker_sigkilled_loses_and_duplicates_nothing(
         fleet.close()
         for worker in workers:
             worker.stop()
-    _assert_exactly_once(fleet, database_url)
+    _assert_exactly_once(fleet, database_url, "ingest worker SIGKILLed")
 
 
 def test_postgresql_restart_loses_and_duplicates_nothing(tmp_path: Path) -> None:
@@ -150,7 +154,7 @@ def test_postgresql_restart_loses_and_duplicates_nothing(tmp_path: Path) -> None
         finally:
             fleet.close()
             worker.stop()
-        _assert_exactly_once(fleet, pg.url)
+        _assert_exactly_once(fleet, pg.url, "PostgreSQL restart")
 
 
 def test_time_series_server_down_loses_and_duplicates_no_sample(
@@ -186,4 +190,4 @@ def test_time_series_server_down_loses_and_duplicates_no_sample(
             fleet.close()
             worker.stop()
     assert samples == len(fleet.reading_ids)
-    _assert_exactly_once(fleet, database_url)
+    _assert_exactly_once(fleet, database_url, "time-series server down")

@@ -23,6 +23,12 @@ from tests.alerting.router_support import (
     wait_healthy,
 )
 from tests.alerting.support import WEBHOOK_SECRET
+from tests.faults.checks import (
+    FALL_PAGES,
+    assert_pages_once_in_lane_order,
+    report_delays,
+    stored_events,
+)
 from tests.servers import free_port, mosquitto
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]
@@ -77,3 +83,5 @@ async def test_a_second_router_alongside_the_first_pages_each_step_once(
         engine.dispose()
     assert dict(incidents) == dict.fromkeys(residents, 1)
     assert len(fleet.alarm_ids) == HOMES
+    assert_pages_once_in_lane_order(postgres_url, receiver, HOMES, FALL_PAGES)
+    report_delays("a second alert router", postgres_url, receiver, stored_events(postgres_url))
