@@ -1,7 +1,9 @@
 """Monitoring coverage of a home (pure): the share of its devices the cloud hears from now.
 
 A device counts when it has been heard from, is not flagged offline, and its gateway is not
-offline either (the gateway's own liveness row, or its announced state).
+offline either (the gateway's own liveness row, or its announced state). The fleet dashboard's
+"Monitoring coverage per home" (``dashboards.fleet.coverage_sql``) applies the same rule over
+time, from the offline events the liveness sweep stores when it sets and clears those flags.
 
 Example:
     >>> devices = [{"id": "bed-1", "gateway_id": "gw-1", "home_id": "h-1"},

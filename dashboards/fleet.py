@@ -1,4 +1,5 @@
-"""Fleet health: gateways online, silent devices, batteries, wristbands, outboxes, versions.
+"""Fleet health: gateways online, silent devices, batteries, wristbands, outboxes, versions,
+and each home's monitoring coverage over the range.
 
 Example:
     >>> d = fleet_health()
@@ -8,13 +9,15 @@ Example:
 
 from __future__ import annotations
 
-from cloud_ingest.store.models import GATEWAY_ITSELF, GatewayStatusRow, LivenessRow
+from cloud_ingest.store.models import GATEWAY_ITSELF, EventRow, GatewayStatusRow, LivenessRow
+from contracts.events import EventStatus, EventType
 from contracts.series import DEVICE_HEALTH, DeviceHealthField, SeriesTag, flat_name
 from contracts.status import GatewayState
 from dashboards.model import Dashboard, Panel, PromQuery, SqlQuery, Variable
 
 GATEWAYS = GatewayStatusRow.__tablename__
 LIVENESS = LivenessRow.__tablename__
+EVENTS = EventRow.__tablename__
 SILENT_AFTER = "15 minutes"
 """A device unheard for this long before the range's end is listed as silent."""
 ORG = SeriesTag.ORG_ID.value
@@ -23,6 +26,41 @@ _ORG_MATCH = f'{ORG}=~"$org"'
 
 def _health(field: DeviceHealthField) -> str:
     return f"{flat_name(DEVICE_HEALTH, field)}{{{_ORG_MATCH}}}"
+
+
+def coverage_sql() -> str:
+    """Each home's share of the range during which it was fully monitored.
+
+    The rule is the operator console's (``care_app/coverage.py``): a device counts while the
+    cloud hears from it (not flagged offline by the liveness sweep) and its gateway is not
+    offline. A home is fully monitored while all of them count, so its unmonitored time is the
+    union of the spans during which its gateway or one of its devices stood flagged offline:
+    from each raised ``gateway_offline`` / ``device_offline`` event the sweep stored to the
+    next event of the same gateway or device (its clearing), or on if none came yet.
+    Homes are those the liveness table knows devices of.
+    """
+    gw_off, dev_off = EventType.GATEWAY_OFFLINE.value, EventType.DEVICE_OFFLINE.value
+    range_ = "tstzrange($__timeFrom()::timestamptz, $__timeTo()::timestamptz)"
+    return (
+        f"WITH homes AS (SELECT DISTINCT org_id, gateway_id, home_id FROM {LIVENESS} "
+        f"WHERE home_id IS NOT NULL AND device_id <> '{GATEWAY_ITSELF}' AND org_id IN ($org)), "
+        f"flags AS (SELECT org_id, gateway_id, home_id, type, status, received_at AS since, "
+        f"lead(received_at) OVER (PARTITION BY org_id, gateway_id, coalesce(device_id, ''), "
+        f"type ORDER BY seq) AS until FROM {EVENTS} "
+        f"WHERE type IN ('{gw_off}', '{dev_off}') AND org_id IN ($org)), "
+        f"down AS (SELECT h.org_id, h.home_id, tstzrange(f.since, coalesce(f.until, "
+        f"'infinity')) AS span FROM flags f JOIN homes h ON h.org_id = f.org_id "
+        f"AND h.gateway_id = f.gateway_id AND (f.type = '{gw_off}' OR h.home_id = f.home_id) "
+        f"WHERE f.status = '{EventStatus.RAISED.value}'), "
+        f"gaps AS (SELECT org_id, home_id, range_agg(span) * tstzmultirange({range_}) AS gaps "
+        f"FROM down GROUP BY org_id, home_id) "
+        f"SELECT h.home_id, 1 - coalesce((SELECT sum(extract(epoch FROM upper(g) - lower(g))) "
+        f"FROM unnest(gaps.gaps) AS g), 0) / extract(epoch FROM $__timeTo()::timestamptz - "
+        f"$__timeFrom()::timestamptz) AS monitored_share "
+        f"FROM (SELECT DISTINCT org_id, home_id FROM homes) h LEFT JOIN gaps "
+        f"ON gaps.org_id = h.org_id AND gaps.home_id = h.home_id "
+        f"ORDER BY monitored_share, h.home_id"
+    )
 
 
 ORG_VARIABLE = Variable(
@@ -123,6 +161,16 @@ def fleet_health() -> Dashboard:
                 description="Age of the oldest message waiting on the gateway, from its last "
                 "heartbeat in the range.",
                 unit="s",
+            ),
+            Panel(
+                "Monitoring coverage per home",
+                "table",
+                SqlQuery(coverage_sql()),
+                description="Share of the range each home was fully monitored: its gateway "
+                "online and every device heard within its expected interval (the liveness "
+                "sweep's offline flags, the operator console's rule). Least covered first.",
+                columns=("home_id", "monitored_share"),
+                unit="percentunit",
             ),
             Panel(
                 "Gateway online share",

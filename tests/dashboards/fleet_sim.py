@@ -2,8 +2,9 @@
 
 Three homes of ``org-demo`` over the last ~100 minutes: gateway heartbeats (one gateway ends
 with its last will), smoke sensors (one battery low), wristbands (one off the wrist, one that
-falls silent), mattress vitals; fire and fall events that the real feed poller turns into
-incidents, which care workers accept, contact and close with outcomes.
+falls silent, which the real liveness sweep flags offline), mattress vitals; fire and fall
+events that the real feed poller turns into incidents, which care workers accept, contact and
+close with outcomes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from alerting.incidents.lifecycle import CloseRequest, Step, advance
 from alerting.incidents.outcomes import OutcomeCode
 from alerting.store.db import create_db_engine
 from alerting.store.db import migrate as migrate_alerting
-from cloud_ingest.config import TsdbSettings
+from cloud_ingest.config import LivenessSettings, TsdbSettings
+from cloud_ingest.liveness import LivenessSweep
+from cloud_ingest.metrics import IngestMetrics
 from cloud_ingest.store import IngestStore
 from cloud_ingest.store.batch import Incoming
 from cloud_ingest.store.migrate import migrate as migrate_ingest
@@ -51,6 +54,12 @@ OFF_WRIST_BAND = "band-0003"
 SILENT_TICKS = 8
 """The silent band's last 8 readings (40 minutes) never arrive."""
 AGENT_VERSION = "0.4.2"
+LIVENESS = LivenessSettings(
+    gateway_heartbeat_s=STEP.total_seconds(),
+    missed_heartbeats=3,
+    device_cadence_s={kind: STEP.total_seconds() for kind in ("mattress", "wristband", "smoke")},
+)
+"""Everything reports once a STEP: offline after three missed reports (15 minutes)."""
 
 
 @dataclass
@@ -145,6 +154,7 @@ def populate(database_url: str, victoria_url: str) -> Fleet:
     store = IngestStore(database_url, clock=clock)
     writer = TsdbWriter(TsdbSettings.model_validate({"url": victoria_url}))
     fleet = Fleet(start=start, end=end)
+    sweep = LivenessSweep(store, LIVENESS, clock, IngestMetrics())
     ticks = int(SPAN / STEP)
     try:
         for tick in range(ticks + 1):
@@ -152,6 +162,7 @@ def populate(database_url: str, victoria_url: str) -> Fleet:
             envelopes = _messages(at, tick, ticks)
             incoming = [Incoming(e, encode_envelope(e)) for e in envelopes]
             store.store_batch(incoming, track_liveness=True)  # as the consumer stores them
+            sweep.sweep()  # as the ingest's sweep does between batches
             lines = [line for e in envelopes for line in points_of(e)]
             writer.write(lines)
             fleet.lines_written += len(lines)
@@ -168,6 +179,8 @@ def _incidents(database_url: str, fleet: Fleet) -> None:
     clock = FakeClock(fleet.start + timedelta(minutes=10))
     store = IngestStore(database_url, clock=clock)
     try:
+        while FeedPoller(engine, settings, clock).poll_once():
+            pass  # the liveness events first: they page nobody (no operator receiver)
         for gw, event_type, detector, accept_s, contact_s, outcome in _EVENTS:
             body = EventBody.of(event_type, Evidence(summary="simulated"), detector=detector)
             envelope = _envelope(gw, clock.now(), f"smoke-000{gw}", body)

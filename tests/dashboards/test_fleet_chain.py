@@ -326,6 +326,21 @@ def _lag(r: SqlResult | PromResult, _: Fed) -> None:
     assert p50 <= p95 <= 30
 
 
+def _coverage(r: SqlResult | PromResult, _: Fed) -> None:
+    result = _sql(r)
+    shares = {
+        str(home): _num(share)
+        for home, share in zip(
+            result.column("home_id"), result.column("monitored_share"), strict=True
+        )
+    }
+    assert set(shares) == {Home(n).home_id for n in HOMES}
+    assert all(0.0 <= share <= 1.0 for share in shares.values())
+    quiet = shares[QUIET.home_id]  # its band fell silent, then its gateway shut down
+    assert quiet < 1.0
+    assert quiet < max(shares.values())
+
+
 def _by_labels(r: SqlResult | PromResult, *labels: str) -> dict[tuple[str, ...], float]:
     return {tuple(ls[label] for label in labels): v for ls, v in _prom(r).series}
 
@@ -399,6 +414,7 @@ CHECKS: dict[str, Check] = {
     "Outbox depth per gateway": _outbox,
     "Oldest unsent item per gateway": _oldest_unsent,
     "Gateway online share": _online_share,
+    "Monitoring coverage per home": _coverage,
     "Open incidents by type and severity": _open,
     "Accepted within 5 min": _within,
     "Response times per team": _per_team,

@@ -137,6 +137,17 @@ def _online_share(r: SqlResult | PromResult) -> None:
     assert 0.9 < shares["gw-0003"] < 1.0  # its last message was the last will
 
 
+def _coverage(r: SqlResult | PromResult) -> None:
+    result = _sql(r)
+    shares = dict(zip(result.column("home_id"), result.column("monitored_share"), strict=True))
+    assert list(shares) == ["home-0002", "home-0001", "home-0003"]  # least covered first
+    # band-0002 unheard from minute 60: flagged offline 15 min later (three missed reports)
+    # at the sweep of minute 80 (silent for more than 900 s), to the end: 20 of 120 minutes
+    assert float(shares["home-0002"]) == pytest.approx(1 - 20 / 120)
+    # gw-0003's last will came at the range's very end: no time lost in the range
+    assert float(shares["home-0001"]) == float(shares["home-0003"]) == 1.0
+
+
 def _open(r: SqlResult | PromResult) -> None:
     assert _sql(r).rows == [("fall", "critical", 1)] or _sql(r).column("open") == [1]
 
@@ -217,6 +228,7 @@ CHECKS: dict[str, Callable[[SqlResult | PromResult], None]] = {
     "Outbox depth per gateway": _outbox,
     "Oldest unsent item per gateway": _oldest_unsent,
     "Gateway online share": _online_share,
+    "Monitoring coverage per home": _coverage,
     "Open incidents by type and severity": _open,
     "Accepted within 5 min": _within,
     "Response times per team": _per_team,
