@@ -1,6 +1,6 @@
 """The outbox on a full disk (a real tmpfs): the write fails with OutboxFullError saying what to
 do, nothing half-written stays behind, and once space returns the same outbox takes writes
-again and still holds everything it had."""
+again and still holds everything it had; the agent holds alarms in memory meanwhile."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from contracts import Envelope, SmokeReading, new_message_id
+from contracts.clock import FakeClock
+from contracts.config import MqttEndpoint
 from contracts.events import EventBody, EventType, Evidence
+from edge_agent.agent import _AgentRuntime
+from edge_agent.config import EdgeSettings
 from edge_agent.errors import OutboxFullError
 from edge_agent.outbox.store import OutboxLane, OutboxStore
 from tests.edge_agent.disk_support import fill, tiny_filesystem
@@ -56,3 +60,41 @@ def test_a_full_disk_is_reported_as_such_and_the_outbox_recovers(tmp_path: Path)
         finally:
             store.close()
     assert alarms == [e.message_id for e in [*kept, late]]
+
+
+async def test_the_agent_holds_alarms_in_memory_while_the_disk_is_full(tmp_path: Path) -> None:
+    """No crash: the alarm waits in memory (and is due for sending from there), telemetry is
+    dropped and counted; once a write succeeds the held alarm is stored ahead of the new one."""
+    settings = EdgeSettings(
+        org_id="org-demo",
+        gateway_id="gw-0001",
+        home_id="home-0001",
+        resident_id="res-0001",
+        home_broker=MqttEndpoint(port=9),
+        cloud_broker=MqttEndpoint(port=9),  # never connected here
+        outbox_path=tmp_path / "disk" / "outbox.db",
+    )
+    with tiny_filesystem(tmp_path / "disk", 512) as disk:
+        store = OutboxStore(settings.outbox_path)
+        try:
+            runtime = _AgentRuntime(settings, store, FakeClock(NOW), None)
+            fill(disk / "filler")
+            with pytest.raises(OutboxFullError):
+                _fill_with_telemetry(store)
+            held, reading = _fire(), _envelope(SmokeReading(smoke=True))
+            await runtime._write(
+                [(held, OutboxLane.ALARM), (reading, OutboxLane.TELEMETRY)], [], []
+            )
+            full = runtime.health()["outbox"]
+            due_from_memory = [i.message_id for i in runtime.held.due(NOW)]
+            (disk / "filler").unlink()
+            later = _fire()
+            await runtime._write([(later, OutboxLane.ALARM)], [], [])
+            stored = [i.message_id for i in store.due(NOW, 100) if i.lane is OutboxLane.ALARM]
+            after = runtime.health()["outbox"]
+        finally:
+            store.close()
+    assert full == {"disk_full": True, "held_alarms": 1, "dropped_telemetry": 1}
+    assert due_from_memory == [held.message_id]
+    assert stored == [held.message_id, later.message_id]
+    assert after == {"disk_full": False, "held_alarms": 0, "dropped_telemetry": 1}
