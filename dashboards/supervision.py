@@ -77,21 +77,20 @@ def eligible_sql(resident: str, today: str) -> str:
 
 
 def _beds_sql() -> str:
-    """Per district: the organisations' targets for the year, installed and active beds."""
-    heard = (
-        f"EXISTS (SELECT 1 FROM {GATEWAYS} g JOIN {LIVENESS} l ON l.org_id = g.org_id "
-        f"AND l.gateway_id = g.id AND l.device_id = '{GATEWAY_ITSELF}' "
-        f"WHERE g.home_id = h.id AND l.last_seen_at >= $__timeFrom())"
-    )
+    """Per district: the organisations' targets for the year, installed and active beds
+    (one row per bound home first, whether any of its gateways was heard; then per district).
+    """
     return (
         f"WITH t AS (SELECT district_code, sum(beds_target) AS beds_target FROM {TARGETS} "
         f"WHERE org_id IN ($org) AND year = extract(year FROM {_LOCAL_END}) "
         f"GROUP BY district_code), "
-        f"b AS (SELECT h.district_code, count(*) AS installed, "
-        f"count(*) FILTER (WHERE {heard}) AS active FROM {HOMES} h "
-        f"WHERE h.org_id IN ($org) AND h.resident_id IS NOT NULL "
-        f"AND EXISTS (SELECT 1 FROM {GATEWAYS} g WHERE g.home_id = h.id) "
-        f"GROUP BY h.district_code) "
+        f"hb AS (SELECT h.id, h.district_code, bool_or(l.last_seen_at >= $__timeFrom()) AS heard "
+        f"FROM {HOMES} h JOIN {GATEWAYS} g ON g.home_id = h.id "
+        f"LEFT JOIN {LIVENESS} l ON l.org_id = g.org_id AND l.gateway_id = g.id "
+        f"AND l.device_id = '{GATEWAY_ITSELF}' "
+        f"WHERE h.org_id IN ($org) AND h.resident_id IS NOT NULL GROUP BY h.id), "
+        f"b AS (SELECT district_code, count(*) AS installed, "
+        f"count(*) FILTER (WHERE heard) AS active FROM hb GROUP BY district_code) "
         f"SELECT d.code AS district_code, d.name AS district, "
         f"coalesce(t.beds_target, 0) AS beds_target, "
         f"coalesce(b.installed, 0) AS beds_installed, coalesce(b.active, 0) AS beds_active, "
@@ -105,46 +104,53 @@ def _beds_sql() -> str:
 
 def _equipped_sql() -> str:
     equipped = (
-        f"EXISTS (SELECT 1 FROM {HOMES} h JOIN {DEVICES} dv ON dv.home_id = h.id "
-        f"WHERE h.resident_id = r.id)"
+        f"SELECT DISTINCT h.resident_id FROM {HOMES} h JOIN {DEVICES} dv ON dv.home_id = h.id "
+        f"WHERE h.org_id IN ($org) AND h.resident_id IS NOT NULL"
     )
     return (
         f"SELECT r.district_code, d.name AS district, count(*) AS eligible, "
-        f"count(*) FILTER (WHERE {equipped}) AS equipped, "
-        f"avg(CASE WHEN {equipped} THEN 1.0 ELSE 0.0 END)::float AS equipped_share "
+        f"count(e.resident_id) AS equipped, "
+        f"avg(CASE WHEN e.resident_id IS NULL THEN 0.0 ELSE 1.0 END)::float AS equipped_share "
         f"FROM {RESIDENTS} r JOIN {DISTRICTS} d ON d.code = r.district_code "
+        f"LEFT JOIN ({equipped}) e ON e.resident_id = r.id "
         f"WHERE r.org_id IN ($org) AND r.district_code IN ($district) "
         f"AND r.created_at <= $__timeTo() AND {eligible_sql('r', _TODAY)} "
         f"GROUP BY r.district_code, d.name ORDER BY r.district_code"
     )
 
 
-def _in_month(column: str) -> str:
-    return f"{_local(column)} >= m.month_start AND {_local(column)} < m.month_end"
-
-
 def _visit_rate_sql() -> str:
-    visited = (
-        f"EXISTS (SELECT 1 FROM {VISITS} v WHERE v.resident_id = r.id AND {_in_month('v.at')})"
-    )
-    incident = (
-        f"EXISTS (SELECT 1 FROM {INCIDENTS} i WHERE i.resident_id = r.id "
-        f"AND i.org_id = r.org_id AND {_in_month('i.contact_at')})"
-    )
-    start = f"date_trunc('month', {_local('$__timeFrom()::timestamptz')})"
+    """Months × hardship residents, joined to who was visited / reached in an alarm each month
+    (each aggregated once: a hash join, not a lookup per resident and month)."""
+    first = f"date_trunc('month', {_local('$__timeFrom()::timestamptz')})"
+    since = f"({first} AT TIME ZONE '{LOCAL_TIMEZONE}')"
+
+    def per_month(table: str, column: str) -> str:
+        return (
+            f"SELECT DISTINCT x.resident_id, date_trunc('month', {_local(f'x.{column}')}) "
+            f"AS month FROM {table} x JOIN hr ON hr.id = x.resident_id AND hr.org_id = x.org_id "
+            f"WHERE x.{column} >= {since} AND x.{column} <= $__timeTo()"
+        )
+
     return (
         f"WITH m AS (SELECT s AS month_start, s + interval '1 month' AS month_end "
-        f"FROM generate_series({start}, {_THIS_MONTH}, interval '1 month') AS s) "
-        f"SELECT to_char(m.month_start, 'YYYY-MM') AS month, r.district_code, "
+        f"FROM generate_series({first}, {_THIS_MONTH}, interval '1 month') AS s), "
+        f"hr AS (SELECT id, org_id, district_code, {_local('created_at')} AS created "
+        f"FROM {RESIDENTS} WHERE hardship_category IS NOT NULL AND org_id IN ($org) "
+        f"AND district_code IN ($district)), "
+        f"vm AS ({per_month(VISITS, 'at')}), "
+        f"im AS ({per_month(INCIDENTS, 'contact_at')}) "
+        f"SELECT to_char(m.month_start, 'YYYY-MM') AS month, hr.district_code, "
         f"d.name AS district, count(*) AS hardship_residents, "
-        f"count(*) FILTER (WHERE {visited}) AS contacted, "
-        f"avg(CASE WHEN {visited} THEN 1.0 ELSE 0.0 END)::float AS contact_rate, "
-        f"count(*) FILTER (WHERE NOT {visited} AND {incident}) AS incident_contact_only "
-        f"FROM m JOIN {RESIDENTS} r ON {_local('r.created_at')} < m.month_end "
-        f"JOIN {DISTRICTS} d ON d.code = r.district_code "
-        f"WHERE r.hardship_category IS NOT NULL AND r.org_id IN ($org) "
-        f"AND r.district_code IN ($district) "
-        f"GROUP BY m.month_start, r.district_code, d.name ORDER BY 1, 2"
+        f"count(vm.resident_id) AS contacted, "
+        f"avg(CASE WHEN vm.resident_id IS NULL THEN 0.0 ELSE 1.0 END)::float AS contact_rate, "
+        f"count(*) FILTER (WHERE vm.resident_id IS NULL AND im.resident_id IS NOT NULL) "
+        f"AS incident_contact_only "
+        f"FROM m JOIN hr ON hr.created < m.month_end "
+        f"JOIN {DISTRICTS} d ON d.code = hr.district_code "
+        f"LEFT JOIN vm ON vm.resident_id = hr.id AND vm.month = m.month_start "
+        f"LEFT JOIN im ON im.resident_id = hr.id AND im.month = m.month_start "
+        f"GROUP BY m.month_start, hr.district_code, d.name ORDER BY 1, 2"
     )
 
 
