@@ -20,6 +20,7 @@ from silverguard.benchmarks.edge_backlog import run_backlog_bench
 from silverguard.benchmarks.fuzz_serial import run_serial_fuzz
 from silverguard.benchmarks.ingest import IngestBenchOptions, run_ingest_bench
 from silverguard.benchmarks.serial import run_serial_bench
+from silverguard.benchmarks.supervision import SupervisionBenchOptions, run_supervision_bench
 
 app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
 
@@ -240,3 +241,45 @@ def e2e(  # noqa: PLR0917 (Typer options)
         err.print(line, highlight=False)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("supervision")
+def supervision(
+    *,
+    residents: Annotated[int, typer.Option(min=100, help="Residents of the programme.")] = 20_000,
+    districts: Annotated[int, typer.Option(min=1, max=99, help="Districts.")] = 12,
+    months: Annotated[int, typer.Option(min=1, max=24, help="Months in the range.")] = 6,
+    runs: Annotated[int, typer.Option(min=1, help="Runs of each query.")] = 5,
+    pg_admin_url: Annotated[
+        str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """The supervision dashboard's queries on a city-sized programme: ms per panel."""
+    options = SupervisionBenchOptions(
+        pg_admin_url=pg_admin_url,
+        residents=residents,
+        districts=districts,
+        months=months,
+        runs=runs,
+    )
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        result = run_supervision_bench(options)
+    except RuntimeError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(
+        f"{result['residents']} residents, {result['hardship_residents']} special-hardship, "
+        f"{result['visits']} visits over {result['months']} months (filled in "
+        f"{result['fill_s']} s)"
+    )
+    for title, figures in result["panels"].items():
+        console.print(
+            f"{title}: {figures['rows']} rows, median {figures['median_ms']} ms, "
+            f"max {figures['max_ms']} ms"
+        )
