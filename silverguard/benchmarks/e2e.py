@@ -47,10 +47,16 @@ from silverguard.benchmarks.e2e_report import (
     Arrivals,
     ChainPids,
     database_lag,
+    homes_per_core,
     postgres_backend_pids,
+    postgres_bytes,
     summarise,
 )
-from silverguard.benchmarks.e2e_servers import RouterProcess, running_victoria_metrics
+from silverguard.benchmarks.e2e_servers import (
+    RouterProcess,
+    running_victoria_metrics,
+    victoria_metrics_bytes,
+)
 from silverguard.benchmarks.ingest import PG_ADMIN_URL_DEFAULT
 from silverguard.benchmarks.ingest_servers import (
     PG_ADMIN_URL_ENV,
@@ -78,7 +84,7 @@ class E2eBenchOptions:
     alarm_lane: bool = True
     batch_max: int = 500
     router_poll_interval_s: float = 0.05
-    probe_rate_per_s: float = 20.0
+    probe_rate_per_s: float = 10.0
     pg_admin_url: str = ""
     timeout_s: float = 120.0
 
@@ -114,6 +120,10 @@ def run_e2e_bench(options: E2eBenchOptions) -> dict[str, Any]:
                 _measure(options, Path(tmp), database_url, admin_url, port, pids)
             )
             measured["stored_by_worker"] = [w.stored() for w in workers]
+            measured["storage"] = {
+                "postgresql": postgres_bytes(database_url),
+                "victoria_metrics_bytes": victoria_metrics_bytes(vm_url, Path(tmp)),
+            }
         measured["database_lag"] = database_lag(database_url)
     return _result(options, measured)
 
@@ -230,6 +240,10 @@ async def _run_load(  # noqa: PLR0917 (the chain's coordinates)
 
 def _result(options: E2eBenchOptions, measured: dict[str, Any]) -> dict[str, Any]:
     rates = HomeRates()
+    measured["cpu"]["homes_per_core"] = {
+        name: homes_per_core(options.homes, usage)
+        for name, usage in measured["cpu"]["by_component"].items()
+    }
     return {
         "benchmark": "e2e",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -25,7 +25,15 @@ from silverguard.benchmarks.proc_cpu import CpuUsage
 from silverguard.benchmarks.stats import latency_summary
 from silverguard.sinks.webhook_receiver import ReceivedWebhook
 
-__all__ = ["Arrivals", "ChainPids", "database_lag", "postgres_backend_pids", "summarise"]
+__all__ = [
+    "Arrivals",
+    "ChainPids",
+    "database_lag",
+    "homes_per_core",
+    "postgres_backend_pids",
+    "postgres_bytes",
+    "summarise",
+]
 
 ALARM_TYPE = "fall"
 
@@ -113,6 +121,39 @@ def database_lag(database_url: str) -> dict[str, Any]:
     finally:
         engine.dispose()
     return out
+
+
+def postgres_bytes(database_url: str) -> dict[str, Any]:
+    """Rows and on-disk bytes (with indexes and TOAST) of the readings and events tables."""
+    engine = sa.create_engine(database_url)
+    out: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            for table in ("readings", EVENT_FEED_TABLE):
+                rows, size = conn.execute(
+                    sa.text(f"select count(*), pg_total_relation_size('{table}') from {table}")  # noqa: S608 (our table names)
+                ).one()
+                out[table] = {
+                    "rows": rows,
+                    "bytes": size,
+                    "bytes_per_row": round(size / rows) if rows else None,
+                }
+    finally:
+        engine.dispose()
+    return out
+
+
+def homes_per_core(homes: int, usage: dict[str, float]) -> float | None:
+    """Homes one core would carry at the measured CPU share (linear extrapolation).
+
+    Example:
+        >>> homes_per_core(1000, {"pct_of_one_core": 25.0})
+        4000.0
+        >>> homes_per_core(1000, {"pct_of_one_core": 0.0}) is None
+        True
+    """
+    pct = usage["pct_of_one_core"]
+    return round(homes * 100 / pct, -1) if pct > 0 else None
 
 
 def summarise(

@@ -21,7 +21,7 @@ import yaml
 
 from silverguard.ports import free_port
 
-__all__ = ["RouterProcess", "running_victoria_metrics", "wait_for_port"]
+__all__ = ["RouterProcess", "running_victoria_metrics", "victoria_metrics_bytes", "wait_for_port"]
 
 
 def wait_for_port(port: int, timeout_s: float, what: str, process: subprocess.Popen[bytes]) -> None:
@@ -85,6 +85,14 @@ def running_victoria_metrics(workdir: Path) -> Iterator[tuple[str, int]]:
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         _stop(process)
+
+
+def victoria_metrics_bytes(base_url: str, workdir: Path) -> int:
+    """Bytes VictoriaMetrics keeps on disk, after flushing what it holds in memory."""
+    with urllib.request.urlopen(f"{base_url}/internal/force_flush", timeout=10):  # noqa: S310
+        pass
+    data = workdir / "vm-data"
+    return sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
 
 
 class RouterProcess:

@@ -56,6 +56,11 @@ def test_every_injected_alarm_is_notified_once_and_every_figure_is_printed() -> 
     assert figures["database_lag"]["events"]["n"] == 5
     stored_rows = figures["database_lag"]["readings"]["n"] + 5  # and gateway statuses
     assert sum(figures["stored_by_worker"]) >= stored_rows > 5
+    storage = figures["storage"]
+    assert storage["postgresql"]["events"]["rows"] == 5
+    assert storage["postgresql"]["readings"]["bytes_per_row"] > 0
+    assert storage["victoria_metrics_bytes"] > 0
+    assert figures["cpu"]["homes_per_core"].keys() == COMPONENTS
     assert "alarm → notification" in run.stderr
     assert "raw broker (probe)" in run.stderr
 
