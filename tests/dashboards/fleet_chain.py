@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import secrets
+import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +30,7 @@ from typing import Any
 
 import aiomqtt
 import httpx
+from pydantic import BaseModel
 
 from alerting.store.db import migrate as migrate_alerting
 from cloud_ingest.store import migrate as migrate_ingest
@@ -41,7 +45,7 @@ from firmware_sim.scenarios import BAND, FALL, KITCHEN_FIRE, SMOKE_KITCHEN, play
 from firmware_sim.wristband import WristbandSim
 from firmware_sim.zigbee2mqtt import SmokeSensorSim
 from silverguard.sinks import ReceivedWebhook, WebhookReceiver
-from tests.alerting.escalation_support import JWT_SECRET
+from tests.alerting.escalation_support import JWT_SECRET, JWT_SECRET_ENV
 from tests.alerting.router_support import router_config, router_process, wait_healthy
 from tests.alerting.support import WEBHOOK_SECRET
 from tests.cloud_ingest.support import running_ingest
@@ -59,12 +63,16 @@ from tests.dashboards.fleet_chain_setup import (
     ORG,
     QUIET_HOME,
     RESP_RATE_BR_MIN,
+    SESSION_SECRET_ENV,
     SILENT_AFTER_S,
     ChainPorts,
     Home,
+    api_config,
+    care_app_config,
     edge_config,
     ingest_config,
     router_settings,
+    write_config,
 )
 from tests.edge_agent.test_agent_integration import running_agent
 from tests.servers import MosquittoInstance, mosquitto
@@ -241,6 +249,11 @@ async def _drive(workdir: Path, database_url: str, vm_url: str, ports: ChainPort
         )
         config = router_config(workdir, router_settings(database_url, ports), "router")
         router = stack.enter_context(router_process(config))
+        api = stack.enter_context(
+            _daemon(["ingest", "api"], api_config(database_url, ports), workdir)
+        )
+        app = care_app_config(ports)
+        care_app = stack.enter_context(_daemon(["app", "serve"], app, workdir))
         endpoints = {
             h.n: MqttEndpoint(port=brokers[h.n].port, protocol=MqttProtocol.V311) for h in homes
         }
@@ -257,10 +270,13 @@ async def _drive(workdir: Path, database_url: str, vm_url: str, ports: ChainPort
         ingest = ingest_config(database_url, cloud.port, ports, vm_url)
         async with running_ingest(ingest):  # stops before the gateways say goodbye
             await wait_healthy([router], [ports.router_api])
+            await _listening(api, ports.api)
+            await _listening(care_app, ports.care_app)
             await _outdated_gateway(cloud.port)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
             worker = CareWorker(http, f"http://127.0.0.1:{ports.router_api}", receiver.deliveries)
             run.incidents = await _scenario(worker, beds, endpoints)
+            await _probe_daemons(http, ports)
             await quiet_gateway.aclose()  # home 3's gateway shuts down: it says offline
             gone = await worker.duty_desk_paged("gateway_offline")
             run.incidents["gateway_offline"] = gone
@@ -272,6 +288,60 @@ async def _drive(workdir: Path, database_url: str, vm_url: str, ports: ChainPort
             run.end = datetime.now(UTC)
         run.pages = list(receiver.deliveries)
     return run
+
+
+@contextlib.contextmanager
+def _daemon(
+    command: list[str], settings: BaseModel, workdir: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``silverguard COMMAND --config FILE`` in its own process (the secrets it names in its
+    environment), its output in ``{workdir}/{command}.log``."""
+    name = "-".join(command)
+    config = write_config(workdir / f"{name}.yaml", settings)
+    env = {**os.environ, JWT_SECRET_ENV: JWT_SECRET, SESSION_SECRET_ENV: secrets.token_urlsafe(32)}
+    with (workdir / f"{name}.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "silverguard", *command, "--config", str(config)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def _listening(proc: subprocess.Popen[bytes], port: int, timeout_s: float = 60.0) -> None:
+    """Wait until the daemon ``proc`` accepts connections on ``port`` (fails if it died)."""
+    deadline = time.monotonic() + timeout_s
+    what = " ".join(str(a) for a in proc.args) if isinstance(proc.args, list) else "a daemon"
+    while True:
+        assert proc.poll() is None, f"{what} died on start (see its .log in the workdir)"
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            await writer.wait_closed()
+            return
+        assert time.monotonic() < deadline, f"{what} does not listen on {port}"
+        await asyncio.sleep(0.2)
+
+
+async def _probe_daemons(http: httpx.AsyncClient, ports: ChainPorts) -> None:
+    """The operators' monitoring asks the REST API whether it is up; the care worker's phone
+    opens the care app (its login page and the manifest that installs it)."""
+    for url in (
+        f"http://127.0.0.1:{ports.api}/healthz",
+        f"http://127.0.0.1:{ports.care_app}/login",
+        f"http://127.0.0.1:{ports.care_app}/manifest.webmanifest",
+    ):
+        answer = await http.get(url)
+        assert answer.status_code == 200, (url, answer.status_code, answer.text[:300])
 
 
 async def _scenario(

@@ -15,15 +15,24 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from alerting.config import AlertingSettings, RouterMetricsEndpoint
-from cloud_ingest.config import IngestSettings, LivenessSettings, MetricsEndpoint, TsdbSettings
-from contracts.config import MqttEndpoint, MqttProtocol
+from care_app.config import CareAppMetricsEndpoint, CareAppSettings
+from cloud_ingest.api.settings import ApiMetricsEndpoint
+from cloud_ingest.config import (
+    IngestSettings,
+    LivenessSettings,
+    MetricsEndpoint,
+    TsdbSettings,
+    load_ingest_settings,
+)
+from contracts.config import MqttEndpoint, MqttProtocol, load_yaml_model
 from contracts.devices.mattress_serial import MattressMode
 from edge_agent.config import EdgeSettings, MattressSettings, load_edge_settings
 from firmware_sim.scenarios import BAND, FALL, SMOKE_KITCHEN
 from silverguard.demo.cli import EXAMPLES_DIR
-from tests.alerting.escalation_support import escalation_settings
+from tests.alerting.escalation_support import JWT_SECRET_ENV, escalation_settings
 from tests.cloud_ingest.support import ingest_settings
 from tests.servers import free_port
 
@@ -99,12 +108,18 @@ class ChainPorts:
     router_api: int = field(default_factory=free_port)
     router_metrics: int = field(default_factory=free_port)
     webhook: int = field(default_factory=free_port)
+    api: int = field(default_factory=free_port)
+    api_metrics: int = field(default_factory=free_port)
+    care_app: int = field(default_factory=free_port)
+    care_app_metrics: int = field(default_factory=free_port)
 
     def scrape_targets(self) -> dict[str, list[int]]:
         """Each scrape job's /metrics ports in this run."""
         return {
             "silverguard-ingest": [self.ingest_metrics],
             "silverguard-alerting": [self.router_metrics],
+            "silverguard-api": [self.api_metrics],
+            "silverguard-care-app": [self.care_app_metrics],
         }
 
 
@@ -156,6 +171,47 @@ STANDARD_POLICY = {
     "steps": [{"after_s": 0, "notify": ["primary"]}, {"after_s": 600, "notify": ["backup"]}],
 }
 """The duty desk's policy for device health: its second step comes long after the test."""
+
+
+def api_config(database_url: str, ports: ChainPorts) -> IngestSettings:
+    """The example ingest config as the REST API daemon's (``silverguard ingest api``): this
+    run's database, port and metrics port; tokens signed with the router's secret."""
+    example = load_ingest_settings(EXAMPLES_DIR / "ingest.yaml")
+    api = example.api.model_copy(
+        update={
+            "port": ports.api,
+            "jwt_secret_env": JWT_SECRET_ENV,
+            "metrics": ApiMetricsEndpoint(host="127.0.0.1", port=ports.api_metrics),
+        }
+    )
+    return example.model_copy(
+        update={"database_url": database_url, "migrate_on_start": False, "api": api}
+    )
+
+
+SESSION_SECRET_ENV = "SG_CARE_APP_SESSION_SECRET"
+"""The care app's session secret variable (deploy/examples/care-app.yaml names it)."""
+
+
+def care_app_config(ports: ChainPorts) -> CareAppSettings:
+    """The example care app config on this run's ports, talking to this run's API and router."""
+    example = load_yaml_model(EXAMPLES_DIR / "care-app.yaml", CareAppSettings)
+    return example.model_copy(
+        update={
+            "cloud_api_url": f"http://127.0.0.1:{ports.api}",
+            "alerting_api_url": f"http://127.0.0.1:{ports.router_api}",
+            "port": ports.care_app,
+            "metrics": CareAppMetricsEndpoint(host="127.0.0.1", port=ports.care_app_metrics),
+            "session_secret_env": SESSION_SECRET_ENV,
+        }
+    )
+
+
+def write_config(path: Path, settings: BaseModel) -> Path:
+    """``settings`` as the YAML file a daemon's ``--config`` reads."""
+    data = settings.model_dump(mode="json", by_alias=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def router_settings(database_url: str, ports: ChainPorts) -> AlertingSettings:

@@ -364,14 +364,17 @@ def _first_page(r: SqlResult | PromResult, _: Fed) -> None:
 
 def _http_requests(r: SqlResult | PromResult, _: Fed) -> None:
     rates = _by_labels(r, "service", "status")
-    assert ("alerting", "200") in rates  # the care worker's answers through the router's API
+    # the care worker's answers through the router's API; the monitoring's probe of the REST
+    # API; the care worker's phone opening the care app
+    assert {("alerting", "200"), ("api", "200"), ("care-app", "200")} <= set(rates)
     assert all(0 <= v < 100 for v in rates.values())
 
 
 def _http_latency(r: SqlResult | PromResult, _: Fed) -> None:
     q = _by_labels(r, "service", "q")
-    assert {("alerting", "p50"), ("alerting", "p95")} <= set(q)
-    assert 0 < q["alerting", "p50"] <= q["alerting", "p95"] < 5
+    for service in ("alerting", "api", "care-app"):
+        assert {(service, "p50"), (service, "p95")} <= set(q), service
+        assert 0 < q[service, "p50"] <= q[service, "p95"] < 5, service
 
 
 def _beds(r: SqlResult | PromResult, _: Fed) -> None:
