@@ -2,8 +2,8 @@
 lost.
 
 The whole stack of the browser tests (``care_stack``: cloud API, alert router, care app on a
-seeded PostgreSQL) runs in a thread of its own, and a logged-in care worker (wang.fang, with
-her session cookie and CSRF token) sends:
+seeded PostgreSQL) runs in a thread of its own (``tests.threaded``), and a logged-in care
+worker (wang.fang, with her session cookie and CSRF token) sends:
 
 - schemathesis cases for every operation of the app's OpenAPI document (its routes are HTML
   forms, so the check is no 5xx; the live-queue relay is an endless stream and left out);
@@ -15,15 +15,10 @@ her session cookie and CSRF token) sends:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import re
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -41,6 +36,7 @@ from tests.api_fuzz import run_every_operation
 from tests.care_app.support import Stack, care_stack, secrets_env
 from tests.cloud_ingest.api.support import STAFF_PASSWORD
 from tests.servers import throwaway_postgres_database, victoria_metrics
+from tests.threaded import in_a_thread
 
 SCHEMA_EXAMPLES = 6
 FORM_EXAMPLES = 60
@@ -49,37 +45,6 @@ INCIDENT_LINK = re.compile(r'href="/incidents/(\w+)"')
 HIDDEN_NOTE = re.compile(r'<input type="hidden" name="note" value="([^"]*)">')
 NOTE_BOX = re.compile(r'<textarea id="note" name="note"[^>]*>(.*?)</textarea>', re.DOTALL)
 CLOSE_BUTTON = '<button type="submit" class="danger">'
-
-
-@contextlib.contextmanager
-def stack_in_a_thread(database_url: str, tsdb_url: str) -> Iterator[Stack]:
-    """``care_stack`` on an event loop in its own thread, so blocking clients can call it."""
-    ready = threading.Event()
-    found: dict[str, Any] = {}
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        async with care_stack(database_url, tsdb_url) as stack:
-            found.update(stack=stack, stop=stop, loop=asyncio.get_running_loop())
-            ready.set()
-            await stop.wait()
-
-    def main() -> None:
-        try:
-            asyncio.run(serve())
-        except BaseException as exc:  # reported to the test thread below
-            found["error"] = exc
-            ready.set()
-
-    thread = threading.Thread(target=main, name="care-stack", daemon=True)
-    thread.start()
-    if not ready.wait(180) or "error" in found:
-        raise RuntimeError(f"the care stack did not start: {found.get('error')!r}")
-    try:
-        yield found["stack"]
-    finally:
-        found["loop"].call_soon_threadsafe(found["stop"].set)
-        thread.join(60)
 
 
 class Worker:
@@ -115,7 +80,7 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     ):
         for name, value in secrets_env().items():
             env.setenv(name, value)
-        with stack_in_a_thread(url, victoria.url) as stack:
+        with in_a_thread(lambda: care_stack(url, victoria.url)) as stack:
             worker = Worker(stack)
             try:
                 yield worker
@@ -198,13 +163,3 @@ def test_junk_forms_never_fail_and_lose_no_note(worker: Worker) -> None:
     assert view is not None
     assert view["status"] == "closed"
     assert (view["close_note"] or "") == closed_with[0]
-
-
-def test_the_stack_thread_reports_a_failed_start(tmp_path: Path) -> None:
-    with (
-        pytest.raises(RuntimeError, match="did not start"),
-        stack_in_a_thread(
-            f"postgresql+psycopg://nobody@127.0.0.1:1/{tmp_path.name}", "http://127.0.0.1:1"
-        ),
-    ):
-        pass

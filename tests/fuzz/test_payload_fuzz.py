@@ -21,7 +21,7 @@ import contracts
 from cloud_ingest.consumer.checks import Accepted, Rejected, check_message
 from contracts.base import ContractModel
 from contracts.envelope import Envelope, encode_envelope
-from contracts.errors import ContractError
+from contracts.errors import PayloadValidationError
 from contracts.readings import SmokeReading
 from edge_agent.readers.wristband import WristbandReader
 from edge_agent.readers.zigbee2mqtt import Z2mSmokeReader
@@ -165,9 +165,14 @@ def test_contract_models_reject_junk_with_their_own_error(
     model: type[ContractModel], data: object
 ) -> None:
     raw = data if isinstance(data, bytes) else _encode(data)
-    error: ContractError | None = None
+    error: PayloadValidationError | None = None
     try:
         model.parse_payload(raw)
-    except ContractError as exc:
+    except PayloadValidationError as exc:  # anything else fails the test
         error = exc
-    assert error is None or str(error).strip()
+    if error is not None:
+        message = str(error)
+        assert message.startswith(f"invalid {model.__name__}: "), message
+        assert message.isprintable(), f"not one readable line: {message!r}"
+        assert error.problems
+        assert all(where and why for where, why in error.problems)
