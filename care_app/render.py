@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from care_app import labels
 from care_app.config import LOCALES
 from care_app.i18n import load_translations
+from care_app.summaries import summary_message
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -86,6 +87,7 @@ class Renderer:
             env.filters["percent"] = percent
             env.globals.update(
                 labels=labels,
+                summary_message=summary_message,
                 locale=locale,
                 html_lang="zh-CN" if locale == "zh_CN" else "en",
             )

@@ -57,7 +57,10 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     await expect(headline).to_contain_text("跌倒")
     await expect(headline).to_contain_text("张秀英")  # who (from the cloud API, audited)
     await expect(page.locator(".where")).to_have_text("东城区幸福路 12 号 3 单元 401")
-    await expect(page.locator(".why")).to_contain_text("impact 3.4 g")
+    # why, in Chinese: the app's own catalog filled with the detector's evidence numbers
+    await expect(page.locator(".why")).to_have_text(
+        "疑似跌倒：冲击 3.4 g，手腕转动 78°，之后静止 40 秒"
+    )
     chart = page.locator(".evidence figure svg.chart")
     await expect(chart).to_be_visible()
     await expect(chart.locator("polyline")).to_have_count(1)
@@ -110,6 +113,7 @@ async def test_a_care_worker_handles_a_fall_from_the_live_queue(stack: Stack) ->
     await page.get_by_role("link", name="English").click()
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.locator(".headline h1")).to_contain_text("Fall")
+    await expect(page.locator(".why")).to_contain_text("impact 3.4 g")  # the detector's own
     await expect(page.locator(".done")).to_contain_text("Helped, no injury")
     timeline = page.locator(".timeline")
     for step in ("Accepted", "On the way", "Contact made", "Closed"):
