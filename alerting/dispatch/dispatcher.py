@@ -37,6 +37,9 @@ from contracts.clock import Clock
 
 log = logging.getLogger(__name__)
 
+ACTIVE_COUNT_EVERY_S = 5.0
+"""How often the active-incidents gauge is recounted (a scrape every 15 s sees a fresh one)."""
+
 
 class Dispatcher:
     """Delivers due notifications through their channels and records receipts or errors."""
@@ -66,11 +69,13 @@ class Dispatcher:
         self._tokens = tokens
         self._clock = clock
         self._batch_size = batch_size
+        self._counted_at: float | None = None  # monotonic time of the last recount
 
     async def run_once(self) -> int:
         """Fire due escalation steps, then claim and send one batch of notifications.
 
-        Returns how many notifications were attempted. Also refreshes the active-incidents gauge.
+        Returns how many notifications were attempted. Also recounts the active incidents
+        (at most every :data:`ACTIVE_COUNT_EVERY_S`).
         """
         await self._count_active_incidents()
         try:
@@ -116,6 +121,10 @@ class Dispatcher:
                 wake.clear()
 
     async def _count_active_incidents(self) -> None:
+        now = time.monotonic()
+        if self._counted_at is not None and now - self._counted_at < ACTIVE_COUNT_EVERY_S:
+            return
+        self._counted_at = now
         try:
             counts = await asyncio.to_thread(active_incident_counts, self._engine)
         except StoreError as exc:  # the gauge keeps its last value; the claim reports trouble

@@ -122,10 +122,16 @@ async def test_the_running_router_serves_its_metrics(db_url: str) -> None:
             try:
                 create_events_table(engine)
                 insert_event(engine, make_envelope())
-                text = ""
-                for _ in range(100):  # the page goes out within a few polls
+                text, wanted = (
+                    "",
+                    (
+                        f'{names.NOTIFICATIONS_SENT}_total{{channel="webhook"}} 1.0',
+                        f'{names.ACTIVE_INCIDENTS}{{status="open"}} 1.0',  # recounted every 5 s
+                    ),
+                )
+                for _ in range(150):  # the page goes out within a few polls
                     text = await asyncio.to_thread(_scrape, port)
-                    if f'{names.NOTIFICATIONS_SENT}_total{{channel="webhook"}} 1.0' in text:
+                    if all(w in text for w in wanted):
                         break
                     await asyncio.sleep(0.1)
             finally:
