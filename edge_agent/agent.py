@@ -148,7 +148,13 @@ class _AgentRuntime:
                 if value is None or isinstance(value, int | float | bool | str)
             }
         health["detectors"] = {"errors": self.pipeline.detector_errors}
-        health["outbox"] = dict(self.held.health())
+        store, held = self._store.disk_health(), self.held.health()
+        health["outbox"] = {
+            **store,
+            "disk_full": bool(store["disk_full"]) or bool(held["disk_full"]),
+            "held_alarms": held["held_alarms"],
+            "dropped_telemetry": int(store["dropped_telemetry"] or 0) + held["dropped_telemetry"],
+        }
         return health
 
     async def restore(self) -> None:
@@ -246,8 +252,9 @@ class _AgentRuntime:
         states: list[DetectorState],
         malformed: list[MalformedPayload],
     ) -> None:
-        """Store in one transaction, alarms held since the disk filled up first; if the disk
-        is full, hold the alarms and snapshots in memory instead (see HeldAlarms)."""
+        """Store in one transaction, alarms held since the disk filled up first; if even the
+        outbox's disk reserve is used up, hold the alarms and snapshots in memory instead
+        (the last resort, see HeldAlarms)."""
         held_items, held_states = self.held.pending()
         async with self._lock:
             try:
@@ -259,13 +266,13 @@ class _AgentRuntime:
                 )
             except OutboxFullError as exc:
                 if not self.held.disk_full:
-                    logger.error("%s", exc)
+                    logger.error("%s; even the reserve is used up: alarms wait in memory", exc)
                 self.held.hold(items, states)
                 return
         if self.held.disk_full:
             logger.warning(
-                "the outbox is writable again: %d held alarms stored, %d telemetry messages "
-                "were dropped while the disk was full",
+                "the outbox is writable again: %d alarms held in memory stored, %d telemetry "
+                "messages were dropped while they were held",
                 len(held_items),
                 self.held.dropped_telemetry,
             )

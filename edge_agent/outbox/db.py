@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.errors import OutboxError, OutboxFullError
+
+logger = logging.getLogger(__name__)
 
 
 class OutboxDb:
@@ -49,6 +52,17 @@ class OutboxDb:
         """Close the connection (committed data is already on disk)."""
         with self.lock:
             self.conn.close()
+
+    def truncate_wal(self) -> bool:
+        """Checkpoint the WAL into the database and truncate it to 0 bytes (frees its disk
+        space); False if SQLite could not (e.g. a reader holds it), which is retried later."""
+        with self.lock:
+            try:
+                [(busy, _, _)] = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                logger.warning("cannot truncate the outbox's WAL %s-wal: %s", self.path, exc)
+                return False
+            return not busy
 
     def read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
         """All rows of one query."""
@@ -88,6 +102,6 @@ class OutboxDb:
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
             return OutboxFullError(
                 f"cannot {what} the outbox {self.path}: the disk is full; free space on "
-                f"{self.path.parent} (alarms wait in memory meanwhile, telemetry is dropped)"
+                f"{self.path.parent} (alarms go to its reserve meanwhile, telemetry is dropped)"
             )
         return OutboxError(f"cannot {what} the outbox {self.path}: {exc}; check free disk space")

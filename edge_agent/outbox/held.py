@@ -1,11 +1,13 @@
-"""Alarms held in memory while the outbox's disk is full.
+"""Alarms held in memory when even the outbox's disk reserve is used up (the last resort).
 
-When SQLite cannot write (``SQLITE_FULL``), the agent keeps detecting: each new alarm (and the
-detector snapshot that goes with it) waits here, in the order raised, and the forwarder sends
-it from here (acks remove it); telemetry is dropped and counted — alarms keep priority. Once a
-write succeeds again, what is still held is written to the outbox, ahead of anything new, and
-this buffer empties. A power cut while alarms are held loses them: the gateway-health report
-(``outbox`` in the heartbeat's reader health) says so while it lasts.
+On a full disk the store first frees its reserve file and goes on writing alarms durably
+(:mod:`edge_agent.outbox.reserve`). Only when that write too fails (``SQLITE_FULL`` with the
+reserve gone) does the agent keep each new alarm (and the detector snapshot that goes with it)
+here, in the order raised; the forwarder sends it from here (acks remove it); telemetry is
+dropped and counted — alarms keep priority. Once a write succeeds again, what is still held is
+written to the outbox, ahead of anything new, and this buffer empties. A power cut while alarms
+are held here loses them: the gateway-health report (``outbox`` in the heartbeat's reader
+health, ``held_alarms``) says so while it lasts.
 
 Example:
     >>> from datetime import UTC, datetime, timedelta

@@ -43,3 +43,9 @@ class OutboxLimits(ConfigModel):
         ge=1,
         description="telemetry sent but not yet acked; alarms are never held back by it",
     )
+    reserve_bytes: int = Field(
+        default=512 * 1024,
+        ge=0,
+        description="disk kept free beside the outbox for alarms on a full disk (0: none); "
+        "see edge_agent.outbox.reserve for the sizing",
+    )

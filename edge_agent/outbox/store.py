@@ -9,6 +9,15 @@ order they were stored (SQLite rowid).
 Bounds and shedding: see :mod:`edge_agent.outbox.limits` (telemetry is dropped, oldest first,
 never an alarm; each drop is counted in the ``counters`` table).
 
+A full disk: the store keeps a reserve file beside the database
+(:mod:`edge_agent.outbox.reserve`). The first write that fails with ``SQLITE_FULL`` deletes it
+and the store enters *disk-full mode*: alarms and detector snapshots are still written durably
+(into the reserve's space; the WAL is truncated after every commit so it never grows), while
+telemetry and malformed payloads are dropped and counted (:meth:`OutboxStore.disk_health`).
+Only once the disk has room to make the reserve again is telemetry accepted again. If even the
+reserve is used up, the write raises :class:`~edge_agent.errors.OutboxFullError` and the agent
+holds the alarm in memory (:mod:`edge_agent.outbox.held`), the last resort.
+
 Durability (fsync policy): WAL journal. A transaction that stores an alarm or a detector
 snapshot commits with ``synchronous=FULL`` (fsync of the WAL before COMMIT returns), so a power
 cut after the agent said "queued" cannot lose an alarm or resurrect an old detector state.
@@ -45,7 +54,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -53,10 +62,11 @@ from pathlib import Path
 
 from contracts.envelope import Envelope, encode_envelope, topic_kind_of
 from contracts.topics import TopicKind
-from edge_agent.errors import OutboxError
+from edge_agent.errors import OutboxError, OutboxFullError
 from edge_agent.outbox.db import OutboxDb
 from edge_agent.outbox.kept import keep_malformed, recent_malformed
 from edge_agent.outbox.limits import OutboxLimits, ShedReason
+from edge_agent.outbox.reserve import DiskReserve
 from edge_agent.outbox.sql import (
     DELETE_ACKED,
     INSERT_OUTBOX,
@@ -110,6 +120,14 @@ class OutboxStore:
         )
         self._count: int = count
         self._bytes: int = size
+        self.reserve = DiskReserve(
+            path.with_name(path.name + ".reserve"), self.limits.reserve_bytes
+        )
+        self.reserve.create()
+        self.disk_full = False
+        """Disk-full mode: the reserve is in use, only alarms and snapshots are written."""
+        self.dropped_telemetry = 0
+        """Telemetry (and malformed payloads) dropped in disk-full mode since the store opened."""
 
     def close(self) -> None:
         """Close the database (everything is already on disk)."""
@@ -131,6 +149,54 @@ class OutboxStore:
         A power cut then leaves either both or neither: a restarted detector never raises an
         event again (under a new message id) that is already waiting in the outbox.
         """
+        if self.disk_full and self.reserve.create_if_room():
+            self.disk_full = False
+            logger.warning(
+                "the outbox's disk has room again: reserve %s made again, telemetry is accepted "
+                "again (%d telemetry messages were dropped while the disk was full)",
+                self.reserve.path,
+                self.dropped_telemetry,
+            )
+        if not self.disk_full:
+            try:
+                self._put(items, states, malformed)
+                return
+            except OutboxFullError as exc:
+                self._enter_disk_full(exc)
+        alarms = [(envelope, lane) for envelope, lane in items if lane is OutboxLane.ALARM]
+        if alarms or states:
+            self._put(alarms, states, ())
+        self.dropped_telemetry += len(items) - len(alarms) + len(malformed)
+
+    def disk_health(self) -> dict[str, int | bool | str | None]:
+        """The store's part of the heartbeat's ``outbox`` health: disk-full mode, telemetry
+        dropped in it, the reserve's size on disk and why it could not be made (or None)."""
+        return {
+            "disk_full": self.disk_full,
+            "dropped_telemetry": self.dropped_telemetry,
+            "reserve_bytes": self.reserve.size_bytes if self.reserve.present else 0,
+            "reserve_error": self.reserve.error,
+        }
+
+    def _enter_disk_full(self, exc: OutboxFullError) -> None:
+        released = self.reserve.release()
+        self.disk_full = True
+        self._db.truncate_wal()
+        logger.error(
+            "%s; %s: alarms are still written to the outbox, telemetry is dropped until the disk "
+            "has room for the reserve again",
+            exc,
+            f"its reserve {self.reserve.path} is freed for alarms"
+            if released
+            else "there is no reserve to free (alarms wait in memory if the write fails)",
+        )
+
+    def _put(
+        self,
+        items: Sequence[tuple[Envelope, OutboxLane]],
+        states: Sequence[DetectorState],
+        malformed: Sequence[MalformedPayload],
+    ) -> None:
         durable = bool(states) or any(lane is OutboxLane.ALARM for _, lane in items)
         with self._transacting("write to", durable=durable) as conn:
             for envelope, lane in items:
@@ -294,15 +360,19 @@ class OutboxStore:
             len(sizes),
         )
 
-    def _transacting(
-        self, what: str, *, durable: bool
-    ) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    @contextlib.contextmanager
+    def _transacting(self, what: str, *, durable: bool) -> Iterator[sqlite3.Connection]:
+        """A transaction restoring the counts on rollback; in disk-full mode the WAL is
+        truncated after the commit, so it takes no lasting room from the reserve."""
         counts = (self._count, self._bytes)
 
         def restore() -> None:
             self._count, self._bytes = counts
 
-        return self._db.transaction(what, durable=durable, on_rollback=restore)
+        with self._db.transaction(what, durable=durable, on_rollback=restore) as conn:
+            yield conn
+        if self.disk_full:
+            self._db.truncate_wal()
 
 
 def _outbox_row(envelope: Envelope, lane: OutboxLane) -> tuple[object, ...]:

@@ -1,70 +1,68 @@
-"""The outbox on a full disk (a real tmpfs): the write fails with OutboxFullError saying what to
-do, nothing half-written stays behind, and once space returns the same outbox takes writes
-again and still holds everything it had; the agent holds alarms in memory meanwhile."""
+"""The outbox on a full disk (a real tmpfs) without a reserve, or with its reserve used up:
+telemetry is dropped and counted, an alarm write fails with OutboxFullError saying what to do,
+nothing half-written stays behind, and once space returns the same outbox takes writes again
+and still holds everything it had; the agent holds alarms in memory meanwhile (the last
+resort; the reserve itself is tested in test_outbox_reserve.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from contracts import Envelope, SmokeReading, new_message_id
+from contracts import SmokeReading
 from contracts.clock import FakeClock
 from contracts.config import MqttEndpoint
-from contracts.events import EventBody, EventType, Evidence
 from edge_agent.agent import _AgentRuntime
 from edge_agent.config import EdgeSettings
 from edge_agent.errors import OutboxFullError
+from edge_agent.outbox.limits import OutboxLimits
 from edge_agent.outbox.store import OutboxLane, OutboxStore
-from tests.edge_agent.disk_support import fill, tiny_filesystem
-
-NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
-
-
-def _envelope(body: EventBody | SmokeReading) -> Envelope:
-    return Envelope(
-        message_id=new_message_id(NOW),
-        org_id="org-demo",
-        gateway_id="gw-0001",
-        gateway_time=NOW,
-        body=body,
-    )
+from tests.edge_agent.disk_support import tiny_filesystem
+from tests.edge_agent.outbox_writer import NOW, envelope, fill_until_disk_full, fire
 
 
-def _fire() -> Envelope:
-    return _envelope(EventBody.of(EventType.FIRE, Evidence(summary="smoke detected")))
-
-
-def _fill_with_telemetry(store: OutboxStore) -> None:
-    for _ in range(2000):  # the WAL and the database take what was left
-        store.put(_envelope(SmokeReading(smoke=False)), OutboxLane.TELEMETRY)
-
-
-def test_a_full_disk_is_reported_as_such_and_the_outbox_recovers(tmp_path: Path) -> None:
+def test_without_a_reserve_a_full_disk_fails_alarm_writes_and_the_outbox_recovers(
+    tmp_path: Path,
+) -> None:
     with tiny_filesystem(tmp_path / "disk", 512) as disk:
-        store = OutboxStore(disk / "outbox.db")
+        store = OutboxStore(disk / "outbox.db", limits=OutboxLimits(reserve_bytes=0))
         try:
-            kept = [_fire() for _ in range(3)]
-            for envelope in kept:
-                store.put(envelope, OutboxLane.ALARM)
-            fill(disk / "filler")
+            kept = [fire() for _ in range(3)]
+            for alarm in kept:
+                store.put(alarm, OutboxLane.ALARM)
+            dropped = fill_until_disk_full(store, disk)
             with pytest.raises(OutboxFullError, match="disk is full; free space on"):
-                _fill_with_telemetry(store)
-            with pytest.raises(OutboxFullError):
-                store.put(_fire(), OutboxLane.ALARM)
+                store.put(fire(), OutboxLane.ALARM)
+            health = store.disk_health()
             (disk / "filler").unlink()
-            late = _fire()
+            late = fire()
             store.put(late, OutboxLane.ALARM)
-            alarms = [i.message_id for i in store.due(NOW, 100) if i.lane is OutboxLane.ALARM]
+            accepted = envelope(SmokeReading(smoke=False))
+            store.put(accepted, OutboxLane.TELEMETRY)
+            due = store.due(NOW, 10_000)
+            alarms = [i.message_id for i in due if i.lane is OutboxLane.ALARM]
+            after = store.disk_health()
         finally:
             store.close()
     assert alarms == [e.message_id for e in [*kept, late]]
+    assert health == {
+        "disk_full": True,
+        "dropped_telemetry": 1,  # the write that found the disk full
+        "reserve_bytes": 0,
+        "reserve_error": None,
+    }
+    assert dropped >= 1
+    assert after["disk_full"] is False
+    assert accepted.message_id in [i.message_id for i in due]  # telemetry accepted again
 
 
-async def test_the_agent_holds_alarms_in_memory_while_the_disk_is_full(tmp_path: Path) -> None:
-    """No crash: the alarm waits in memory (and is due for sending from there), telemetry is
-    dropped and counted; once a write succeeds the held alarm is stored ahead of the new one."""
+async def test_the_agent_holds_alarms_in_memory_once_the_reserve_is_used_up(
+    tmp_path: Path,
+) -> None:
+    """No crash: alarms go to the (small) reserve until it is used up, then wait in memory
+    (and are due for sending from there), telemetry is dropped and counted; once space returns
+    the held alarms are stored ahead of the new one."""
     settings = EdgeSettings(
         org_id="org-demo",
         gateway_id="gw-0001",
@@ -73,28 +71,45 @@ async def test_the_agent_holds_alarms_in_memory_while_the_disk_is_full(tmp_path:
         home_broker=MqttEndpoint(port=9),
         cloud_broker=MqttEndpoint(port=9),  # never connected here
         outbox_path=tmp_path / "disk" / "outbox.db",
+        outbox_limits=OutboxLimits(reserve_bytes=64 * 1024),
     )
-    with tiny_filesystem(tmp_path / "disk", 512) as disk:
-        store = OutboxStore(settings.outbox_path)
+    with tiny_filesystem(tmp_path / "disk", 1024) as disk:
+        store = OutboxStore(settings.outbox_path, limits=settings.outbox_limits)
         try:
             runtime = _AgentRuntime(settings, store, FakeClock(NOW), None)
-            fill(disk / "filler")
-            with pytest.raises(OutboxFullError):
-                _fill_with_telemetry(store)
-            held, reading = _fire(), _envelope(SmokeReading(smoke=True))
-            await runtime._write(
-                [(held, OutboxLane.ALARM), (reading, OutboxLane.TELEMETRY)], [], []
-            )
+            fill_until_disk_full(store, disk)
+            in_reserve: list[str] = []
+            while not runtime.held:
+                alarm = fire()
+                await runtime._write([(alarm, OutboxLane.ALARM)], [], [])
+                in_reserve.append(alarm.message_id)
+                assert len(in_reserve) < 1000, "the 64 KiB reserve never ran out"
+            held = in_reserve.pop()
+            reading = envelope(SmokeReading(smoke=True))
+            await runtime._write([(reading, OutboxLane.TELEMETRY)], [], [])
             full = runtime.health()["outbox"]
             due_from_memory = [i.message_id for i in runtime.held.due(NOW)]
             (disk / "filler").unlink()
-            later = _fire()
+            later = fire()
             await runtime._write([(later, OutboxLane.ALARM)], [], [])
-            stored = [i.message_id for i in store.due(NOW, 100) if i.lane is OutboxLane.ALARM]
+            stored = [i.message_id for i in store.due(NOW, 10_000) if i.lane is OutboxLane.ALARM]
             after = runtime.health()["outbox"]
         finally:
             store.close()
-    assert full == {"disk_full": True, "held_alarms": 1, "dropped_telemetry": 1}
-    assert due_from_memory == [held.message_id]
-    assert stored == [held.message_id, later.message_id]
-    assert after == {"disk_full": False, "held_alarms": 0, "dropped_telemetry": 1}
+    assert in_reserve, "no alarm went to the reserve before it ran out"
+    assert full == {
+        "disk_full": True,
+        "held_alarms": 1,
+        "dropped_telemetry": 2,  # the write that found the disk full, and the reading
+        "reserve_bytes": 0,
+        "reserve_error": None,
+    }
+    assert due_from_memory == [held]
+    assert stored == [*in_reserve, held, later.message_id]
+    assert after == {
+        "disk_full": False,
+        "held_alarms": 0,
+        "dropped_telemetry": 2,
+        "reserve_bytes": 64 * 1024,
+        "reserve_error": None,
+    }
