@@ -112,9 +112,10 @@ async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
     tmp_path: Path, postgres_url: str
 ) -> None:
     """Designed behaviour: with the outbox's disk full the agent keeps running and detecting;
-    alarms wait in memory and are still forwarded (acks remove them), telemetry is dropped
-    and counted, the heartbeat's health says ``disk_full``; once space returns the alarms
-    held then are written first and everything drains through the outbox again."""
+    the outbox frees its reserve file and alarms are still written durably to SQLite (none
+    waits in memory) and forwarded, telemetry is dropped and counted, the heartbeat's health
+    says ``disk_full``; once space returns the reserve is made again, telemetry is accepted
+    again and everything drains through the outbox."""
     home = EdgeHome(1, tmp_path / "home-1")
     async with cloud_chain(tmp_path, postgres_url, [home.resident_id]) as cloud:
         with (
@@ -137,6 +138,8 @@ async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
                 health = await gateway_health(cloud.broker, home.gateway_id)
                 assert health["outbox"]["disk_full"] is True
                 assert health["outbox"]["dropped_telemetry"] > 0
+                assert health["outbox"]["held_alarms"] == 0  # on disk, in the reserve's space
+                assert health["outbox"]["reserve_bytes"] == 0  # freed for them
                 assert agent.poll() is None, edge_log(home)
                 (disk / "filler").unlink()  # space returns
                 await produce(home_broker, [home], toggles=TOGGLES, readings=0, heard=False)
@@ -147,6 +150,8 @@ async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
                     "disk_full": False,
                     "held_alarms": 0,
                     "dropped_telemetry": health["outbox"]["dropped_telemetry"],
+                    "reserve_bytes": 512 * 1024,  # made again
+                    "reserve_error": None,
                 }
                 assert agent.poll() is None, edge_log(home)
             await wait_for_care_pages(cloud.receiver, 1, timeout_s=60)
@@ -167,5 +172,6 @@ async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
     )
     log = edge_log(home, tail=0)
     assert "the disk is full" in log
-    assert "writable again" in log
+    assert "is freed for alarms" in log
+    assert "has room again: reserve" in log
     assert "Traceback" not in log, log
