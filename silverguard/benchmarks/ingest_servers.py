@@ -102,6 +102,9 @@ def running_mosquitto_process(workdir: Path) -> Iterator[tuple[int, int]]:
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
         f"user {getpass.getuser()}\nmax_queued_messages 1000000\n"
+        # as deploy/mosquitto/silverguard.conf: QoS 1 messages in flight to one client (the
+        # default 20 caps a subscriber at 20 per round trip, which a busy machine stretches)
+        "max_inflight_messages 100\n"
         f"log_dest file {workdir / 'mosquitto.log'}\n",
         encoding="utf-8",
     )
