@@ -71,6 +71,13 @@ class DeviceHealthField(StrEnum):
     OUTBOX_DEPTH = "outbox_depth"
     OLDEST_UNSENT_AGE_S = "oldest_unsent_age_s"
     """Gateway heartbeats: age of the oldest item its outbox has not yet sent."""
+    OUTBOX_DISK_FULL = "outbox_disk_full"
+    """Gateway heartbeats: 1 while the outbox's disk is full (its reserve holds the alarms)."""
+    OUTBOX_HELD_ALARMS = "outbox_held_alarms"
+    """Gateway heartbeats: alarms waiting in memory (even the reserve used up; a power cut
+    would lose them)."""
+    OUTBOX_DROPPED_TELEMETRY = "outbox_dropped_telemetry"
+    """Gateway heartbeats: telemetry dropped on a full disk since the agent started."""
 
 
 def flat_name(measurement: str, field: StrEnum) -> str:

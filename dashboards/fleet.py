@@ -163,6 +163,18 @@ def fleet_health() -> Dashboard:
                 unit="s",
             ),
             Panel(
+                "Gateways with a full outbox disk",
+                "table",
+                PromQuery(
+                    f"sort_desc(max by ({SeriesTag.GATEWAY_ID}) (last_over_time("
+                    f"{_health(DeviceHealthField.OUTBOX_DISK_FULL)}[$__range])))",
+                    instant=True,
+                ),
+                description="1: the gateway's last heartbeat in the range said its outbox's "
+                "disk is full (alarms go to its reserve file, telemetry is dropped; free space "
+                "on the gateway). Full ones first; 0: room.",
+            ),
+            Panel(
                 "Monitoring coverage per home",
                 "table",
                 SqlQuery(coverage_sql()),

@@ -101,9 +101,23 @@ def points_of(envelope: Envelope) -> list[str]:
                 DeviceHealthField.ONLINE: body.state is GatewayState.ONLINE,
                 DeviceHealthField.OUTBOX_DEPTH: body.outbox_depth,
                 DeviceHealthField.OLDEST_UNSENT_AGE_S: body.oldest_unsent_age_s,
+                **_outbox_disk(body),
             },
         )
     return []
+
+
+def _outbox_disk(body: GatewayStatusBody) -> dict[DeviceHealthField, _Value]:
+    """The outbox's disk health a heartbeat reports among its reader health (``outbox``:
+    ``disk_full``, ``held_alarms``, ``dropped_telemetry``); fields missing or not numbers are
+    left out (older agents send none)."""
+    outbox = (body.readers or {}).get("outbox") or {}
+    fields = {
+        DeviceHealthField.OUTBOX_DISK_FULL: outbox.get("disk_full"),
+        DeviceHealthField.OUTBOX_HELD_ALARMS: outbox.get("held_alarms"),
+        DeviceHealthField.OUTBOX_DROPPED_TELEMETRY: outbox.get("dropped_telemetry"),
+    }
+    return {name: value for name, value in fields.items() if isinstance(value, int | float | bool)}
 
 
 def _lines(

@@ -53,6 +53,10 @@ SILENT_BAND = "band-0002"
 OFF_WRIST_BAND = "band-0003"
 SILENT_TICKS = 8
 """The silent band's last 8 readings (40 minutes) never arrive."""
+DISK_FULL_GATEWAY = 2
+"""gw-0002's outbox disk is full for its last :data:`DISK_FULL_TICKS` heartbeats."""
+DISK_FULL_TICKS = 3
+ReaderValue = int | float | bool | str | None
 AGENT_VERSION = "0.4.2"
 LIVENESS = LivenessSettings(
     gateway_heartbeat_s=STEP.total_seconds(),
@@ -89,6 +93,13 @@ def _envelope(gw: int, at: datetime, device: str | None, body: object) -> Envelo
     )
 
 
+def _outbox_health(gw: int, tick: int, ticks: int) -> dict[str, dict[str, ReaderValue]]:
+    """The heartbeat's outbox disk health: :data:`DISK_FULL_GATEWAY`'s disk fills up for the
+    last :data:`DISK_FULL_TICKS` ticks; another's was full once, early, and has room again."""
+    full = (gw == DISK_FULL_GATEWAY and tick > ticks - DISK_FULL_TICKS) or (gw == 1 and tick == 2)
+    return {"outbox": {"disk_full": full, "held_alarms": 0, "dropped_telemetry": int(full)}}
+
+
 def _messages(at: datetime, tick: int, ticks: int) -> list[Envelope]:
     last = tick == ticks
     out: list[Envelope] = []
@@ -99,6 +110,7 @@ def _messages(at: datetime, tick: int, ticks: int) -> list[Envelope]:
             agent_version=AGENT_VERSION if gw != 2 else "0.4.1",
             outbox_depth=None if state is GatewayState.OFFLINE else (tick * gw) % 7,
             oldest_unsent_age_s=None if state is GatewayState.OFFLINE else float(tick % 3),
+            readers=None if state is GatewayState.OFFLINE else _outbox_health(gw, tick, ticks),
         )
         out.append(_envelope(gw, at, None, status))
         battery = LOW_BATTERY_PCT if gw == 1 else 80.0 - tick * 0.1

@@ -187,6 +187,11 @@ def _oldest_unsent(r: SqlResult | PromResult, _: Fed) -> None:
     assert all(0 < age < 30 for age in ages.values())
 
 
+def _disk_full(r: SqlResult | PromResult, _: Fed) -> None:
+    # the real agents' heartbeats: every outbox has room (the reserve made, nothing dropped)
+    assert _by_label(r, "gateway_id") == {Home(n).gateway_id: 0.0 for n in HOMES}
+
+
 def _online_share(r: SqlResult | PromResult, _: Fed) -> None:
     shares = _by_label(r, "gateway_id")
     assert {gw: shares[gw] for gw in shares if gw != QUIET.gateway_id} == {
@@ -416,6 +421,7 @@ CHECKS: dict[str, Check] = {
     "Wristbands on wrist (1) / off (0)": _on_wrist,
     "Outbox depth per gateway": _outbox,
     "Oldest unsent item per gateway": _oldest_unsent,
+    "Gateways with a full outbox disk": _disk_full,
     "Gateway online share": _online_share,
     "Monitoring coverage per home": _coverage,
     "Open incidents by type and severity": _open,

@@ -131,6 +131,18 @@ def _oldest_unsent(r: SqlResult | PromResult) -> None:
     assert ages == {"gw-0001": 2.0, "gw-0002": 2.0, "gw-0003": 1.0}
 
 
+def _disk_full(r: SqlResult | PromResult) -> None:
+    series = _prom(r).series
+    # gw-0001's disk was full once, early: the panel shows the last heartbeat, room again
+    first_labels, first = series[0]  # full ones first
+    assert (first_labels["gateway_id"], first) == ("gw-0002", 1.0)
+    assert {labels["gateway_id"]: value for labels, value in series} == {
+        "gw-0001": 0.0,
+        "gw-0002": 1.0,
+        "gw-0003": 0.0,
+    }
+
+
 def _online_share(r: SqlResult | PromResult) -> None:
     shares = {labels["gateway_id"]: value for labels, value in _prom(r).series}
     assert shares["gw-0001"] == shares["gw-0002"] == 1.0
@@ -227,6 +239,7 @@ CHECKS: dict[str, Callable[[SqlResult | PromResult], None]] = {
     "Wristbands on wrist (1) / off (0)": _on_wrist,
     "Outbox depth per gateway": _outbox,
     "Oldest unsent item per gateway": _oldest_unsent,
+    "Gateways with a full outbox disk": _disk_full,
     "Gateway online share": _online_share,
     "Monitoring coverage per home": _coverage,
     "Open incidents by type and severity": _open,
