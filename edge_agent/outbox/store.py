@@ -9,21 +9,8 @@ order they were stored (SQLite rowid).
 Bounds and shedding: see :mod:`edge_agent.outbox.limits` (telemetry is dropped, oldest first,
 never an alarm; each drop is counted in the ``counters`` table).
 
-A full disk: the store keeps a reserve file beside the database
-(:mod:`edge_agent.outbox.reserve`). The first write that fails with ``SQLITE_FULL`` deletes it
-and the store enters *disk-full mode*: alarms and detector snapshots are still written durably
-(into the reserve's space; the WAL is truncated after every commit so it never grows), while
-telemetry and malformed payloads are dropped and counted (:meth:`OutboxStore.disk_health`).
-Only once the disk has room to make the reserve again is telemetry accepted again. If even the
-reserve is used up, the write raises :class:`~edge_agent.errors.OutboxFullError` and the agent
-holds the alarm in memory (:mod:`edge_agent.outbox.held`), the last resort.
-
-Durability (fsync policy): WAL journal. A transaction that stores an alarm or a detector
-snapshot commits with ``synchronous=FULL`` (fsync of the WAL before COMMIT returns), so a power
-cut after the agent said "queued" cannot lose an alarm or resurrect an old detector state.
-Telemetry-only writes, sent marks and ack deletions commit with ``synchronous=NORMAL`` (safe
-against a killed process; a power cut may lose the last ones — a lost ack deletion only
-means one duplicate resend, which the cloud deduplicates by message id).
+A full disk: the store frees its reserve file and goes on writing alarms durably, dropping
+telemetry, see :mod:`edge_agent.outbox.diskfull`.
 
 One SQLite connection guarded by a lock; async code calls the methods via ``asyncio.to_thread``.
 
@@ -64,6 +51,7 @@ from contracts.envelope import Envelope, encode_envelope, topic_kind_of
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError, OutboxFullError
 from edge_agent.outbox.db import OutboxDb
+from edge_agent.outbox.diskfull import DiskFullMode
 from edge_agent.outbox.kept import keep_malformed, recent_malformed
 from edge_agent.outbox.limits import OutboxLimits, ShedReason
 from edge_agent.outbox.reserve import DiskReserve
@@ -120,14 +108,21 @@ class OutboxStore:
         )
         self._count: int = count
         self._bytes: int = size
-        self.reserve = DiskReserve(
-            path.with_name(path.name + ".reserve"), self.limits.reserve_bytes
+        self._disk = DiskFullMode(
+            DiskReserve(path.with_name(path.name + ".reserve"), self.limits.reserve_bytes),
+            self._db.truncate_wal,
         )
-        self.reserve.create()
-        self.disk_full = False
+        self._disk.reserve.create()
+
+    @property
+    def disk_full(self) -> bool:
         """Disk-full mode: the reserve is in use, only alarms and snapshots are written."""
-        self.dropped_telemetry = 0
-        """Telemetry (and malformed payloads) dropped in disk-full mode since the store opened."""
+        return self._disk.full
+
+    @property
+    def reserve(self) -> DiskReserve:
+        """The reserve file kept beside the database."""
+        return self._disk.reserve
 
     def close(self) -> None:
         """Close the database (everything is already on disk)."""
@@ -147,49 +142,25 @@ class OutboxStore:
         payloads in one transaction, then shed telemetry if the outbox is over its bounds.
 
         A power cut then leaves either both or neither: a restarted detector never raises an
-        event again (under a new message id) that is already waiting in the outbox.
+        event again (under a new message id) that is already waiting in the outbox. On a full
+        disk only the alarms and snapshots are written (raises :class:`OutboxFullError` if
+        even that fails), see :mod:`edge_agent.outbox.diskfull`.
         """
-        if self.disk_full and self.reserve.create_if_room():
-            self.disk_full = False
-            logger.warning(
-                "the outbox's disk has room again: reserve %s made again, telemetry is accepted "
-                "again (%d telemetry messages were dropped while the disk was full)",
-                self.reserve.path,
-                self.dropped_telemetry,
-            )
-        if not self.disk_full:
+        if self._disk.accepts_everything():
             try:
                 self._put(items, states, malformed)
                 return
             except OutboxFullError as exc:
-                self._enter_disk_full(exc)
+                self._disk.enter(exc)
         alarms = [(envelope, lane) for envelope, lane in items if lane is OutboxLane.ALARM]
         if alarms or states:
             self._put(alarms, states, ())
-        self.dropped_telemetry += len(items) - len(alarms) + len(malformed)
+        self._disk.dropped(len(items) - len(alarms) + len(malformed))
 
     def disk_health(self) -> dict[str, int | bool | str | None]:
         """The store's part of the heartbeat's ``outbox`` health: disk-full mode, telemetry
         dropped in it, the reserve's size on disk and why it could not be made (or None)."""
-        return {
-            "disk_full": self.disk_full,
-            "dropped_telemetry": self.dropped_telemetry,
-            "reserve_bytes": self.reserve.size_bytes if self.reserve.present else 0,
-            "reserve_error": self.reserve.error,
-        }
-
-    def _enter_disk_full(self, exc: OutboxFullError) -> None:
-        released = self.reserve.release()
-        self.disk_full = True
-        self._db.truncate_wal()
-        logger.error(
-            "%s; %s: alarms are still written to the outbox, telemetry is dropped until the disk "
-            "has room for the reserve again",
-            exc,
-            f"its reserve {self.reserve.path} is freed for alarms"
-            if released
-            else "there is no reserve to free (alarms wait in memory if the write fails)",
-        )
+        return self._disk.health()
 
     def _put(
         self,
@@ -371,8 +342,7 @@ class OutboxStore:
 
         with self._db.transaction(what, durable=durable, on_rollback=restore) as conn:
             yield conn
-        if self.disk_full:
-            self._db.truncate_wal()
+        self._disk.after_commit()
 
 
 def _outbox_row(envelope: Envelope, lane: OutboxLane) -> tuple[object, ...]:
