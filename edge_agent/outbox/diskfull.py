@@ -5,7 +5,9 @@ first write that fails with ``SQLITE_FULL`` deletes it and the store enters disk
 alarms and detector snapshots are still written durably (into the reserve's space; the WAL is
 truncated after every commit so it never keeps more than one transaction), while telemetry and
 malformed payloads are dropped and counted. Only once the disk has room to make the reserve
-again does the mode end and telemetry is accepted again. If even the reserve is used up, the
+again does the mode end and telemetry is accepted again. A store that cannot even open its
+database on a full disk (SQLite needs room for its WAL index) frees the reserve and opens in
+this mode. If even the reserve is used up, the
 write raises :class:`~edge_agent.errors.OutboxFullError` and the agent holds the alarm in memory
 (:mod:`edge_agent.outbox.held`), the last resort.
 

@@ -54,7 +54,7 @@ from edge_agent.outbox.db import OutboxDb
 from edge_agent.outbox.diskfull import DiskFullMode
 from edge_agent.outbox.kept import keep_malformed, recent_malformed
 from edge_agent.outbox.limits import OutboxLimits, ShedReason
-from edge_agent.outbox.reserve import DiskReserve
+from edge_agent.outbox.reserve import DiskReserve, free_bytes
 from edge_agent.outbox.sql import (
     DELETE_ACKED,
     INSERT_OUTBOX,
@@ -102,17 +102,16 @@ class OutboxStore:
         self.path = path
         self.limits = limits or OutboxLimits()
         self._ack_timeout = timedelta(seconds=ack_timeout_s)
-        self._db = OutboxDb(path, SCHEMA)
+        reserve = DiskReserve(path.with_name(path.name + ".reserve"), self.limits.reserve_bytes)
+        self._db, full = _open(path, reserve)
         [(count, size)] = self._db.read(
             "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox", ()
         )
         self._count: int = count
         self._bytes: int = size
-        self._disk = DiskFullMode(
-            DiskReserve(path.with_name(path.name + ".reserve"), self.limits.reserve_bytes),
-            self._db.truncate_wal,
-        )
-        self._disk.reserve.create()
+        self._disk = DiskFullMode(reserve, self._db.truncate_wal, full=full)
+        if not full:
+            reserve.create()
 
     @property
     def disk_full(self) -> bool:
@@ -343,6 +342,19 @@ class OutboxStore:
         with self._db.transaction(what, durable=durable, on_rollback=restore) as conn:
             yield conn
         self._disk.after_commit()
+
+
+def _open(path: Path, reserve: DiskReserve) -> tuple[OutboxDb, bool]:
+    """Open the database; if that fails on a (nearly) full disk, free the reserve and open
+    again in disk-full mode (SQLite needs room for its WAL index to open at all). Returns the
+    database and whether the disk was full."""
+    try:
+        return OutboxDb(path, SCHEMA), False
+    except OutboxError as exc:
+        if free_bytes(path.parent) >= reserve.size_bytes or not reserve.release():
+            raise
+        logger.error("%s; its reserve %s is freed to open it (the disk is full)", exc, reserve.path)
+        return OutboxDb(path, SCHEMA), True
 
 
 def _outbox_row(envelope: Envelope, lane: OutboxLane) -> tuple[object, ...]:

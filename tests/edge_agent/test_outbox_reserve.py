@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from contracts import SmokeReading
 from edge_agent.errors import OutboxFullError
 from edge_agent.outbox.limits import OutboxLimits
@@ -149,3 +151,30 @@ def _write_alarms_until_full(store: OutboxStore) -> int:
         except OutboxFullError:
             return written
     raise AssertionError("100000 alarms written on a full disk: the disk never filled up")
+
+
+def test_an_outbox_on_a_full_disk_opens_with_its_reserve(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restart on a disk filled up while the agent was stopped: SQLite cannot make its WAL
+    index, so the store frees the reserve to open, in disk-full mode, and takes alarms."""
+    with tiny_filesystem(tmp_path / "disk", 1024) as disk:
+        OutboxStore(disk / "outbox.db", limits=OutboxLimits(reserve_bytes=256 * 1024)).close()
+        fill(disk / "filler")
+        store = OutboxStore(disk / "outbox.db", limits=OutboxLimits(reserve_bytes=256 * 1024))
+        try:
+            alarm = fire()
+            store.put(alarm, OutboxLane.ALARM)
+            store.put(envelope(SmokeReading(smoke=False)), OutboxLane.TELEMETRY)
+            ids = [i.message_id for i in store.due(NOW, 10)]
+            health = store.disk_health()
+        finally:
+            store.close()
+    assert "is freed to open it (the disk is full)" in caplog.text
+    assert ids == [alarm.message_id]
+    assert health == {
+        "disk_full": True,
+        "dropped_telemetry": 1,
+        "reserve_bytes": 0,
+        "reserve_error": None,
+    }
