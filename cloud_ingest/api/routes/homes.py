@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from cloud_ingest.api.audit import Actor, AuditAction, audit, audit_resident_reads
 from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr, require_role
-from cloud_ingest.api.errors import bad_request, not_found
+from cloud_ingest.api.errors import not_found
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from cloud_ingest.api.programme_schemas import HomeDistrictIn
+from cloud_ingest.api.routes.programme import known_district
 from cloud_ingest.api.schemas import HomeOut, HomeResidentIn
 from cloud_ingest.api.scope import in_scope, visible_homes
 from cloud_ingest.auth.principal import Principal
 from cloud_ingest.store.domain import Gateway, Home, Resident
-from cloud_ingest.store.programme import District
 from contracts.auth import Role
 
 router = APIRouter(prefix="/api/v1/homes", tags=["homes"])
@@ -139,12 +139,7 @@ def set_district(
     admins; audited)."""
     require_role(principal, Role.OPERATOR, Role.ADMIN)
     home = in_scope(principal, "home", home_id, db.get(Home, home_id), visible=True)
-    if body.district_code is not None and db.get(District, body.district_code) is None:
-        raise bad_request(
-            f"district {body.district_code!r} is unknown: an admin adds it with "
-            f"PUT /api/v1/programme/districts/{body.district_code}"
-        )
-    home.district_code = body.district_code
+    home.district_code = known_district(db, body.district_code)
     audit(
         db,
         context,

@@ -11,10 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cloud_ingest.api.audit import Actor, AuditAction, audit
 from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr, require_role
-from cloud_ingest.api.errors import not_found_message
+from cloud_ingest.api.errors import bad_request, not_found_message
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from cloud_ingest.api.programme_schemas import (
     TARGET_YEARS,
@@ -32,6 +33,20 @@ router = APIRouter(prefix="/api/v1/programme", tags=["programme"])
 
 CodePath = Annotated[str, Path(pattern=DISTRICT_CODE_PATTERN, description="行政区划 code")]
 YearPath = Annotated[int, Path(ge=TARGET_YEARS[0], le=TARGET_YEARS[1])]
+
+
+def known_district(db: Session, code: str | None) -> str | None:
+    """``code`` if the programme knows that district (or None), else a 400 saying how to add it.
+
+    For bodies that set a home's or a resident's district.
+    """
+    if code is not None and db.get(District, code) is None:
+        raise bad_request(
+            f"district {code!r} is unknown: an admin adds it with "
+            f"PUT /api/v1/programme/districts/{code} "
+            "(list them with GET /api/v1/programme/districts)"
+        )
+    return code
 
 
 @router.get("/districts", response_model=Page[DistrictOut])

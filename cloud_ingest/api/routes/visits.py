@@ -21,10 +21,11 @@ from cloud_ingest.api.programme_schemas import (
     VisitIn,
     VisitOut,
 )
+from cloud_ingest.api.routes.programme import known_district
 from cloud_ingest.api.routes.residents import visible_resident
 from cloud_ingest.programme import HardshipCategory, VisitKind, check_visit_time
 from cloud_ingest.store.domain import Home, Resident
-from cloud_ingest.store.programme import CareVisit, District
+from cloud_ingest.store.programme import CareVisit
 from contracts.auth import Role
 
 router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
@@ -162,12 +163,7 @@ def set_programme(
     """Set the resident's district and special-hardship category (team leads, admins; audited)."""
     require_role(principal, Role.TEAM_LEAD, Role.ADMIN)
     resident = visible_resident(db, principal, resident_id)
-    if body.district_code is not None and db.get(District, body.district_code) is None:
-        raise bad_request(
-            f"district {body.district_code!r} is unknown: an admin adds it with "
-            f"PUT /api/v1/programme/districts/{body.district_code}"
-        )
-    resident.district_code = body.district_code
+    resident.district_code = known_district(db, body.district_code)
     resident.hardship_category = body.hardship_category.value if body.hardship_category else None
     resident.updated_at = context.clock.now()
     audit(

@@ -80,6 +80,9 @@ async def test_an_operator_sets_a_homes_district_audited(api: Api) -> None:
     unknown = await api.client.put(path, headers=desk, json={**body, "district_code": "330399"})
     assert unknown.status_code == 400
     assert "PUT /api/v1/programme/districts/330399" in unknown.json()["detail"]
+    assert "GET /api/v1/programme/districts" in unknown.json()["detail"]
+    assert (await api.get("/api/v1/homes/home-0002", desk))["district_code"] == "330302"
+    assert api.audit_rows(action="home.district", resource_id="home-0002") == 1
     worker = await api.login("wang.fang")
     assert (await api.client.put(path, headers=worker, json=body)).status_code == 403
     other = await api.login("other.admin", ADMIN_PASSWORD)

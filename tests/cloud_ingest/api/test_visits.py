@@ -102,5 +102,9 @@ async def test_a_team_lead_sets_a_residents_district_and_hardship_category(api: 
     unknown = await api.client.put(path, headers=lead, json={**body, "district_code": "330399"})
     assert unknown.status_code == 400
     assert "PUT /api/v1/programme/districts/330399" in unknown.json()["detail"]
+    assert "GET /api/v1/programme/districts" in unknown.json()["detail"]
+    kept = await api.get("/api/v1/residents/res-0001/programme", lead)
+    assert kept["hardship_category"] == "extreme_poverty"
+    assert kept["district_code"] == body["district_code"]
     worker = await api.login("wang.fang")
     assert (await api.client.put(path, headers=worker, json=body)).status_code == 403
