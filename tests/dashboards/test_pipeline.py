@@ -102,7 +102,7 @@ async def test_every_pipeline_panel_shows_the_real_ingest_and_router(
 
         async with running_router(router), httpx.AsyncClient(timeout=10) as client:
             await scrape()  # the counters at zero, before anything happened
-            for round_ in range(4):
+            for _round in range(4):
                 for _ in range(5):
                     await gw.send(reading_envelope(org, at=datetime.now(UTC)))
                 await gw.publish(TopicKind.EVENT, b"{not json")
@@ -113,7 +113,6 @@ async def test_every_pipeline_panel_shows_the_real_ingest_and_router(
                 assert health.status_code == 200  # the router API's own traffic
                 await asyncio.sleep(1.2)  # scrapes at distinct seconds
                 await scrape()
-                assert round_ < 4
             await asyncio.sleep(1.2)
             await scrape()
     # the fire paged three hooks once: ok took it, flaky after a 500 and a retry, reject never
