@@ -194,7 +194,10 @@ def _run_operation(
     if pinned is not None:
 
         def with_pinned(fixed: dict[str, str]) -> st.SearchStrategy[Any]:
-            return operation.as_strategy(generation_mode=mode, path_parameters=fixed)  # type: ignore[no-any-return]
+            pinned_cases: st.SearchStrategy[Any] = operation.as_strategy(
+                generation_mode=mode, path_parameters=fixed
+            )
+            return pinned_cases
 
         cases = st.one_of(cases, pinned.flatmap(with_pinned))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from pathlib import Path
 
@@ -43,6 +44,15 @@ def fires(cloud: CloudChain) -> list[StoredEvent]:
     return [e for e in stored_events(cloud.database_url) if e.status.startswith("fire/")]
 
 
+def _backlogged(home: EdgeHome) -> bool:
+    """Every toggle's alarm and at least the readings wait in the home's outbox."""
+    return len(home.alarms()) == 2 * TOGGLES and len(home.telemetry()) >= READINGS
+
+
+def _drained(home: EdgeHome) -> bool:
+    return not outbox_rows(home.outbox)
+
+
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(240)]
 HOMES = 2
 TOGGLES = 10
@@ -67,10 +77,7 @@ async def test_edge_agent_sigkilled_mid_backlog_loses_and_duplicates_nothing(
                     for home in homes:
                         await until(
                             f"{home.gateway_id}'s backlog",
-                            lambda h=home: (
-                                len(h.alarms()) == 2 * TOGGLES  # type: ignore[misc]
-                                and len(h.telemetry()) >= READINGS
-                            ),
+                            functools.partial(_backlogged, home),
                         )
                     alarms = {h.gateway_id: h.alarms() for h in homes}
                     telemetry = {h.gateway_id: h.telemetry() for h in homes}
@@ -94,7 +101,7 @@ async def test_edge_agent_sigkilled_mid_backlog_loses_and_duplicates_nothing(
                     for home in homes:
                         await until(
                             f"{home.gateway_id}'s outbox to drain after the restart",
-                            lambda h=home: not outbox_rows(h.outbox),  # type: ignore[misc]
+                            functools.partial(_drained, home),
                             timeout_s=90,
                         )
                 await wait_for_care_pages(cloud.receiver, HOMES, timeout_s=60)

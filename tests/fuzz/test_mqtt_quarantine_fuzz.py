@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import paho.mqtt.publish
@@ -80,9 +80,9 @@ def ingest(mosquitto_broker: MosquittoInstance) -> Iterator[Ingest]:
                 engine.dispose()
 
 
-def _wait(condition: object, what: str, timeout_s: float = 10.0) -> None:
+def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} within {timeout_s} s")
         time.sleep(0.02)
