@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from alerting.store.models import NotificationStatus
 from contracts.feed import EVENT_FEED_TABLE
 from silverguard.sinks import WebhookReceiver
 from silverguard.sinks.webhook_receiver import ReceivedWebhook
@@ -111,15 +112,27 @@ def care_pages(receiver: WebhookReceiver) -> list[ReceivedWebhook]:
     return [d for d in receiver.deliveries if d.name in STEP_OF]
 
 
-async def wait_for_care_pages(receiver: WebhookReceiver, incidents: int, timeout_s: float) -> None:
-    """Wait until the fire pages of ``incidents`` arrived, then a while longer for a duplicate
-    to show."""
+async def wait_for_care_pages(
+    receiver: WebhookReceiver, incidents: int, timeout_s: float, database_url: str
+) -> None:
+    """Wait until the fire pages of ``incidents`` arrived and the router has settled every
+    notification (the duty desk's offline pages too: none pending or being sent), then a while
+    longer for a duplicate to show."""
     deadline = time.monotonic() + timeout_s
     count = FIRE_PAGES.total() * incidents
     while len(care_pages(receiver)) < count:
         assert time.monotonic() < deadline, f"{len(care_pages(receiver))} of {count} pages"
         await asyncio.sleep(0.05)
+    unsettled = f"select count(*) from notifications where status in ({_UNSETTLED})"
+    while (left := (await asyncio.to_thread(_rows, database_url, unsettled))[0][0]) > 0:
+        assert time.monotonic() < deadline, f"{left} notifications still pending or sending"
+        await asyncio.sleep(0.1)
     await asyncio.sleep(1.5)
+
+
+_UNSETTLED = ", ".join(
+    f"'{s.value}'" for s in (NotificationStatus.PENDING, NotificationStatus.SENDING)
+)
 
 
 FIRE_PAGES = Counter({"cw-0001": 1, "cw-0002": 2, "tl-0001": 2, "fam-0001": 2})

@@ -104,7 +104,9 @@ async def test_edge_agent_sigkilled_mid_backlog_loses_and_duplicates_nothing(
                             functools.partial(_drained, home),
                             timeout_s=90,
                         )
-                await wait_for_care_pages(cloud.receiver, HOMES, timeout_s=60)
+                await wait_for_care_pages(
+                    cloud.receiver, HOMES, timeout_s=60, database_url=postgres_url
+                )
                 cloud.assert_alive()
         events = assert_alarms_once_in_lane_order(postgres_url, alarms)
         assert_telemetry_once_after_alarms(postgres_url, events, telemetry)
@@ -161,7 +163,7 @@ async def test_outbox_disk_full_keeps_detecting_and_loses_no_alarm(
                     "reserve_error": None,
                 }
                 assert agent.poll() is None, edge_log(home)
-            await wait_for_care_pages(cloud.receiver, 1, timeout_s=60)
+            await wait_for_care_pages(cloud.receiver, 1, timeout_s=60, database_url=postgres_url)
             cloud.assert_alive()
     events = fires(cloud)
     assert len({e.message_id for e in events}) == len(events) == 4 * TOGGLES  # each once

@@ -136,7 +136,9 @@ async def test_uplink_down_for_an_hour_of_simulated_time(tmp_path: Path, postgre
                 restored = time.monotonic()
                 await until("the backlog to drain", lambda: not outbox_rows(home.outbox))
                 drained_ms = round((time.monotonic() - restored) * 1000)
-                await wait_for_care_pages(cloud.receiver, 1, timeout_s=60)
+                await wait_for_care_pages(
+                    cloud.receiver, 1, timeout_s=60, database_url=postgres_url
+                )
                 cloud.assert_alive()
     assert len(alarms[home.gateway_id]) >= 2 * int(OUTAGE / STEP) // FIRE_EVERY
     assert shed >= 20, "telemetry older than the retention should have been shed"
