@@ -11,15 +11,16 @@ from __future__ import annotations
 from alerting.incidents.outcomes import FALSE_ALARM_OUTCOMES
 from alerting.incidents.stats import DEFAULT_TARGET_ACCEPT_S
 from alerting.store.models import ACTIVE_SQL, Incident
+from dashboards.local_time import LOCAL_TIMEZONE, local_sql
 from dashboards.model import Dashboard, Panel, SqlQuery, Variable
 
 INCIDENTS = Incident.__tablename__
-SHIFT_TIMEZONE = "Asia/Shanghai"
+SHIFT_TIMEZONE = LOCAL_TIMEZONE
 DAY_SHIFT_HOURS = (8, 20)
 """Local hours [start, end) of the day shift; the rest is the night shift."""
 _FALSE = ", ".join(f"'{c.value}'" for c in sorted(FALSE_ALARM_OUTCOMES))
 _SHIFT = (
-    f"CASE WHEN extract(hour FROM opened_at AT TIME ZONE '{SHIFT_TIMEZONE}') "
+    f"CASE WHEN extract(hour FROM {local_sql('opened_at')}) "
     f"BETWEEN {DAY_SHIFT_HOURS[0]} AND {DAY_SHIFT_HOURS[1] - 1} THEN 'day' ELSE 'night' END"
 )
 _IN_RANGE = "$__timeFilter(opened_at) AND org_id IN ($org)"

@@ -35,28 +35,22 @@ Example:
 from __future__ import annotations
 
 from alerting.store.models import Incident
-from cloud_ingest.api.settings import ApiSettings
 from cloud_ingest.eligibility import MIN_AGE_MILD, MIN_AGE_MODERATE_OR_SEVERE, DisabilityLevel
 from cloud_ingest.store.domain import Device, Gateway, Home, Organisation, Resident
 from cloud_ingest.store.models import GATEWAY_ITSELF, LivenessRow
 from cloud_ingest.store.programme import CareVisit, District, ProgrammeTarget
+from dashboards.local_time import LOCAL_TIMEZONE, local_sql
 from dashboards.model import Dashboard, Panel, SqlQuery, Variable
 
 UID = "sg-programme-supervision"
-LOCAL_TIMEZONE: str = ApiSettings.model_fields["timezone"].default
-"""Months and ages are counted in the residents' local time (the API's default zone)."""
 HOMES, RESIDENTS, GATEWAYS = Home.__tablename__, Resident.__tablename__, Gateway.__tablename__
 DEVICES, LIVENESS = Device.__tablename__, LivenessRow.__tablename__
 DISTRICTS, TARGETS = District.__tablename__, ProgrammeTarget.__tablename__
 VISITS, INCIDENTS = CareVisit.__tablename__, Incident.__tablename__
 
-_LOCAL_END = f"($__timeTo()::timestamptz AT TIME ZONE '{LOCAL_TIMEZONE}')"
+_LOCAL_END = local_sql("$__timeTo()::timestamptz")
 _TODAY = f"{_LOCAL_END}::date"
 _THIS_MONTH = f"date_trunc('month', {_LOCAL_END})"
-
-
-def _local(column: str) -> str:
-    return f"({column} AT TIME ZONE '{LOCAL_TIMEZONE}')"
 
 
 def eligible_sql(resident: str, today: str) -> str:
@@ -122,12 +116,12 @@ def _equipped_sql() -> str:
 def _visit_rate_sql() -> str:
     """Months × hardship residents, joined to who was visited / reached in an alarm each month
     (each aggregated once: a hash join, not a lookup per resident and month)."""
-    first = f"date_trunc('month', {_local('$__timeFrom()::timestamptz')})"
+    first = f"date_trunc('month', {local_sql('$__timeFrom()::timestamptz')})"
     since = f"({first} AT TIME ZONE '{LOCAL_TIMEZONE}')"
 
     def per_month(table: str, column: str) -> str:
         return (
-            f"SELECT DISTINCT x.resident_id, date_trunc('month', {_local(f'x.{column}')}) "
+            f"SELECT DISTINCT x.resident_id, date_trunc('month', {local_sql(f'x.{column}')}) "
             f"AS month FROM {table} x JOIN hr ON hr.id = x.resident_id AND hr.org_id = x.org_id "
             f"WHERE x.{column} >= {since} AND x.{column} <= $__timeTo()"
         )
@@ -135,7 +129,7 @@ def _visit_rate_sql() -> str:
     return (
         f"WITH m AS (SELECT s AS month_start, s + interval '1 month' AS month_end "
         f"FROM generate_series({first}, {_THIS_MONTH}, interval '1 month') AS s), "
-        f"hr AS (SELECT id, org_id, district_code, {_local('created_at')} AS created "
+        f"hr AS (SELECT id, org_id, district_code, {local_sql('created_at')} AS created "
         f"FROM {RESIDENTS} WHERE hardship_category IS NOT NULL AND org_id IN ($org) "
         f"AND district_code IN ($district)), "
         f"vm AS ({per_month(VISITS, 'at')}), "
@@ -155,7 +149,7 @@ def _visit_rate_sql() -> str:
 
 
 def _not_contacted_sql() -> str:
-    this_month = f"{_local('v.at')} >= {_THIS_MONTH}"
+    this_month = f"{local_sql('v.at')} >= {_THIS_MONTH}"
     last_visit = f"(SELECT max(v.at) FROM {VISITS} v WHERE v.resident_id = r.id)"
     last_incident = (
         f"(SELECT max(i.contact_at) FROM {INCIDENTS} i WHERE i.resident_id = r.id "
@@ -164,7 +158,7 @@ def _not_contacted_sql() -> str:
     return (
         f"SELECT r.id AS resident_id, r.district_code, r.hardship_category, "
         f"{last_visit} AS last_visit_at, "
-        f"({_TODAY} - {_local(last_visit)}::date) AS days_since_visit, "
+        f"({_TODAY} - {local_sql(last_visit)}::date) AS days_since_visit, "
         f"{last_incident} AS last_incident_contact_at "
         f"FROM {RESIDENTS} r WHERE r.hardship_category IS NOT NULL AND r.org_id IN ($org) "
         f"AND r.district_code IN ($district) AND r.created_at <= $__timeTo() "
