@@ -39,7 +39,8 @@ from cloud_ingest.eligibility import MIN_AGE_MILD, MIN_AGE_MODERATE_OR_SEVERE, D
 from cloud_ingest.store.domain import Device, Gateway, Home, Organisation, Resident
 from cloud_ingest.store.models import GATEWAY_ITSELF, LivenessRow
 from cloud_ingest.store.programme import CareVisit, District, ProgrammeTarget
-from dashboards.local_time import LOCAL_TIMEZONE, local_sql
+from dashboards import local_time
+from dashboards.local_time import local_sql
 from dashboards.model import Dashboard, Panel, SqlQuery, Variable
 
 UID = "sg-programme-supervision"
@@ -47,6 +48,8 @@ HOMES, RESIDENTS, GATEWAYS = Home.__tablename__, Resident.__tablename__, Gateway
 DEVICES, LIVENESS = Device.__tablename__, LivenessRow.__tablename__
 DISTRICTS, TARGETS = District.__tablename__, ProgrammeTarget.__tablename__
 VISITS, INCIDENTS = CareVisit.__tablename__, Incident.__tablename__
+LOCAL_TIMEZONE = local_time.LOCAL_TIMEZONE
+"""Months and ages are counted in the residents' local time (the API's default zone)."""
 
 _LOCAL_END = local_sql("$__timeTo()::timestamptz")
 _TODAY = f"{_LOCAL_END}::date"
