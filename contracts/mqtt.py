@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -105,3 +107,32 @@ def mqtt_client(
         tls_params=tls_params,
         max_inflight_messages=max_inflight_messages,
     )
+
+
+def raise_if_cancelled() -> None:
+    """Honour a stop request that Python 3.11's ``asyncio.wait_for`` swallowed.
+
+    aiomqtt waits for a publish with ``asyncio.wait_for``; on Python 3.11 a cancellation that
+    lands just as the publish completes is swallowed (CPython gh-86296, fixed in 3.12): the
+    publish returns normally and the daemon's loop would run on, so ``silverguard edge run``
+    could hang on Ctrl-C or SIGTERM. The task still reports ``cancelling()``, so a loop that
+    calls this after each publish stops as it was asked.
+
+    >>> async def loop_that_was_asked_to_stop() -> str:
+    ...     asyncio.current_task().cancel()
+    ...     try:
+    ...         await asyncio.sleep(0)
+    ...     except asyncio.CancelledError:
+    ...         pass  # what 3.11's wait_for does when the publish completed meanwhile
+    ...     raise_if_cancelled()
+    ...     return "ran on"
+    >>> async def main() -> bool:
+    ...     task = asyncio.create_task(loop_that_was_asked_to_stop())
+    ...     await asyncio.wait({task})
+    ...     return task.cancelled()
+    >>> asyncio.run(main())
+    True
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

@@ -29,6 +29,7 @@ from contracts.clock import Clock
 from contracts.envelope import Envelope, decode_ack, encode_envelope
 from contracts.errors import PayloadValidationError
 from contracts.ids import new_message_id
+from contracts.mqtt import raise_if_cancelled
 from contracts.status import GatewayState, GatewayStatusBody, LaneStatus
 from contracts.topics import TopicKind, build_topic
 from edge_agent.config import EdgeSettings
@@ -139,6 +140,7 @@ class CloudForwarder:
         while True:
             await asyncio.sleep(self._settings.heartbeat_s)
             await self._publish_heartbeat(client)
+            raise_if_cancelled()
 
     def heartbeat_payload(self) -> bytes:
         """The retained ``online`` status with outbox and reader health (blocking: SQLite)."""
@@ -184,6 +186,7 @@ class CloudForwarder:
             await asyncio.gather(
                 *(client.publish(self._topic(i.topic_kind), i.payload, qos=1) for i in items)
             )
+            raise_if_cancelled()
             sent = [item.message_id for item in items]
             for item in items:
                 if item.send_count:
