@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +24,26 @@ from silverguard.benchmarks.serial import run_serial_bench
 from silverguard.benchmarks.supervision import SupervisionBenchOptions, run_supervision_bench
 
 app = typer.Typer(help="Benchmarks (figures, never pass/fail).", no_args_is_help=True)
+Result = TypeVar("Result")
+PgAdminUrl = Annotated[
+    str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
+]
+
+
+def _run_or_exit(
+    run: Callable[[], Result],
+    errors: tuple[type[Exception], ...] = (RuntimeError,),
+    err: Console | None = None,
+) -> Result:
+    """Run a benchmark with per-message logs off (they would skew the timing); a setup error
+    (a server that did not start, a tool not installed: each says what to do) is printed in
+    red on stderr and exits 1."""
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        return run()
+    except errors as exc:
+        (err or Console(stderr=True)).print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=1) from exc
 
 
 @app.command("alerting")
@@ -48,12 +69,9 @@ def alerting(  # noqa: PLR0917 (Typer options)
         with_default=with_default,
         database_url=database_url,
     )
-    logging.getLogger().setLevel(logging.WARNING)  # per-message logs would skew the timing
-    try:
-        result = asyncio.run(run_alerting_bench(options))
-    except AlertmanagerError as exc:  # not installed or did not start: says what to do
-        Console(stderr=True).print(f"[red]{exc}[/]", highlight=False)
-        raise typer.Exit(code=1) from exc
+    result = _run_or_exit(
+        lambda: asyncio.run(run_alerting_bench(options)), errors=(AlertmanagerError,)
+    )
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -159,9 +177,7 @@ def ingest(
     messages: Annotated[int, typer.Option(min=100, help="Messages per phase.")] = 20_000,
     gateways: Annotated[int, typer.Option(min=1, help="Gateways in the fleet.")] = 50,
     batch_max: Annotated[int, typer.Option(min=1, help="The workers' batch_max.")] = 500,
-    pg_admin_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
-    ] = "",
+    pg_admin_url: PgAdminUrl = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Cloud ingest: stored-and-acked messages/s per worker vs a raw paho subscriber."""
@@ -172,12 +188,7 @@ def ingest(
         batch_max=batch_max,
         pg_admin_url=pg_admin_url,
     )
-    logging.getLogger().setLevel(logging.WARNING)
-    try:
-        result = run_ingest_bench(options)
-    except RuntimeError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]", highlight=False)
-        raise typer.Exit(code=1) from exc
+    result = _run_or_exit(lambda: run_ingest_bench(options))
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -211,9 +222,7 @@ def e2e(  # noqa: PLR0917 (Typer options)
         bool, typer.Option(help="One more ingest worker that takes only the alarms (events).")
     ] = True,
     batch_max: Annotated[int, typer.Option(min=1, help="The ingest workers' batch_max.")] = 500,
-    pg_admin_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
-    ] = "",
+    pg_admin_url: PgAdminUrl = "",
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
 ) -> None:
     """Sensor alarm → notification received, with N homes streaming through the real chain.
@@ -230,13 +239,8 @@ def e2e(  # noqa: PLR0917 (Typer options)
         batch_max=batch_max,
         pg_admin_url=pg_admin_url,
     )
-    logging.getLogger().setLevel(logging.WARNING)
     err = Console(stderr=True, soft_wrap=True)
-    try:
-        result = run_e2e_bench(options)
-    except RuntimeError as exc:  # a server did not start, the fleet failed: says what to do
-        err.print(f"[red]{exc}[/]", highlight=False)
-        raise typer.Exit(code=1) from exc
+    result = _run_or_exit(lambda: run_e2e_bench(options), err=err)
     for line in e2e_summary_lines(result):
         err.print(line, highlight=False)
     if as_json:
@@ -250,9 +254,7 @@ def supervision(
     districts: Annotated[int, typer.Option(min=1, max=99, help="Districts.")] = 12,
     months: Annotated[int, typer.Option(min=1, max=24, help="Months in the range.")] = 6,
     runs: Annotated[int, typer.Option(min=1, help="Runs of each query.")] = 5,
-    pg_admin_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL that may create databases (default: env/local).")
-    ] = "",
+    pg_admin_url: PgAdminUrl = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """The supervision dashboard's queries on a city-sized programme: ms per panel."""
@@ -263,12 +265,7 @@ def supervision(
         months=months,
         runs=runs,
     )
-    logging.getLogger().setLevel(logging.WARNING)
-    try:
-        result = run_supervision_bench(options)
-    except RuntimeError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]", highlight=False)
-        raise typer.Exit(code=1) from exc
+    result = _run_or_exit(lambda: run_supervision_bench(options))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from dashboards.supervision import LOCAL_TIMEZONE, programme_supervision
 from silverguard.cli import app
+from silverguard.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -43,3 +44,12 @@ def test_bench_supervision_says_what_to_do_without_postgresql() -> None:
     result = CliRunner().invoke(app, ["bench", "supervision", "--pg-admin-url", url])
     assert result.exit_code == 1
     assert "PostgreSQL is not reachable" in result.output
+
+
+def test_an_unreachable_postgresql_is_one_red_line_and_exit_1() -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"  # nothing listens there
+    result = CliRunner().invoke(app, ["bench", "supervision", "--pg-admin-url", url, "--json"])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert said.startswith(f"PostgreSQL is not reachable at {url}"), said  # no traceback
+    assert "--pg-admin-url" in said  # and what to do
