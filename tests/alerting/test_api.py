@@ -9,9 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from alerting.api import accept_url, create_app
+from alerting.api import accept_url
 from alerting.config import AlertingSettings
 from contracts.clock import FakeClock
+from tests.alerting.api_support import api_client
 from tests.alerting.dispatch_support import now_clock, open_fire_incident
 from tests.alerting.support import make_settings
 
@@ -30,9 +31,7 @@ def settings(db_url: str) -> AlertingSettings:
 async def api(
     engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine, clock)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as c:
+    async with api_client(settings, engine, clock) as c:
         yield c
 
 

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from alerting.api import create_app
 from alerting.config import AlertingSettings
 from alerting.incidents.views import incident_view
 from alerting.silences import list_silences
@@ -23,9 +22,9 @@ from alerting.store.push import push_subscriptions_for
 from contracts.auth import Role
 from contracts.clock import FakeClock
 from contracts.events import EventType
+from tests.alerting.api_support import api_client, login, open_incidents
 from tests.alerting.dispatch_support import now_clock
 from tests.alerting.escalation_support import escalation_settings
-from tests.alerting.test_closed_loop_api import _open, login
 
 NUL = "\x00"
 
@@ -44,8 +43,7 @@ def settings(db_url: str) -> AlertingSettings:
 async def api(
     engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, engine, clock))
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as c:
+    async with api_client(settings, engine, clock) as c:
         yield c
 
 
@@ -77,7 +75,7 @@ async def test_a_nul_in_an_id_or_query_is_a_422_not_a_503(
 async def test_a_nul_in_a_body_is_a_422_and_nothing_is_stored(
     api: httpx.AsyncClient, engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> None:
-    [fall] = _open(engine, settings, clock, EventType.FALL)
+    [fall] = open_incidents(engine, settings, clock, EventType.FALL)
     me = login(clock, "cw-0001")
     url = f"/api/v1/incidents/{fall}"
     await api.post(f"{url}/accept", headers=me)

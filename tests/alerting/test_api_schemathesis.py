@@ -32,9 +32,10 @@ from alerting.config import AlertingSettings
 from alerting.feed.poller import FeedPoller
 from alerting.incidents.views import incident_view
 from alerting.store.db import create_db_engine, migrate
-from contracts.auth import AccessClaims, Role, issue_access_token
+from contracts.auth import Role
 from contracts.clock import FakeClock
 from contracts.events import EventType
+from tests.alerting.api_support import login
 from tests.alerting.escalation_support import JWT_SECRET, JWT_SECRET_ENV, escalation_settings
 from tests.alerting.support import (
     TOKEN_SECRET,
@@ -130,15 +131,7 @@ def _headers(router: Router, caller: str) -> dict[str, str]:
     if caller == "accept_link":
         return {"Authorization": f"Bearer {router.link(router.incidents[0])}"}
     person, role, teams = LOGINS[caller]
-    claims = AccessClaims(
-        sub=f"u-{person}",
-        org_id="org-demo",
-        role=role,
-        person_id=person,
-        team_ids=list(teams),
-        exp=router.clock.now() + LOGIN_VALID,
-    )
-    return {"Authorization": f"Bearer {issue_access_token(claims, JWT_SECRET)}"}
+    return login(router.clock, person, role, teams, valid_for=LOGIN_VALID)
 
 
 def _fuzz(router: Router, caller: str, max_examples: int) -> list[str]:

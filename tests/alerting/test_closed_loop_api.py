@@ -12,16 +12,15 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from alerting.api import create_app
 from alerting.config import AlertingSettings
-from alerting.feed.poller import FeedPoller
 from alerting.store.db import create_db_engine
 from alerting.store.push import push_subscriptions_for
-from contracts.auth import AccessClaims, Role, issue_access_token
+from contracts.auth import Role
 from contracts.clock import FakeClock
 from contracts.events import EventType
+from tests.alerting.api_support import api_client, login, open_incidents
 from tests.alerting.dispatch_support import now_clock
-from tests.alerting.escalation_support import JWT_SECRET, escalation_settings
+from tests.alerting.escalation_support import escalation_settings
 from tests.alerting.support import create_events_table, insert_event, make_envelope
 from tests.alerting.test_service import running_router
 from tests.servers import free_port
@@ -41,43 +40,14 @@ def settings(db_url: str) -> AlertingSettings:
 async def api(
     engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, engine, clock))
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as c:
+    async with api_client(settings, engine, clock) as c:
         yield c
-
-
-def login(
-    clock: FakeClock,
-    person: str | None,
-    role: Role = Role.CARE_WORKER,
-    teams: tuple[str, ...] = (),
-    valid_for: timedelta = timedelta(minutes=15),
-) -> dict[str, str]:
-    claims = AccessClaims(
-        sub=f"u-{person or 'op'}",
-        org_id="org-demo",
-        role=role,
-        person_id=person,
-        team_ids=list(teams),
-        exp=clock.now() + valid_for,
-    )
-    return {"Authorization": f"Bearer {issue_access_token(claims, JWT_SECRET)}"}
-
-
-def _open(
-    engine: Engine, settings: AlertingSettings, clock: FakeClock, *types: EventType
-) -> list[str]:
-    create_events_table(engine)
-    for event_type in types:
-        insert_event(engine, make_envelope(event_type, now=clock.now()))
-    done = FeedPoller(engine, settings, clock).poll_once()
-    return [d.incident_id for d in done if d.incident_id]
 
 
 async def test_the_closed_loop_from_accept_to_close(
     api: httpx.AsyncClient, engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> None:
-    [fall] = _open(engine, settings, clock, EventType.FALL)
+    [fall] = open_incidents(engine, settings, clock, EventType.FALL)
     me = login(clock, "cw-0001")
     url = f"/api/v1/incidents/{fall}"
     early = await api.post(f"{url}/contact", headers=me)
@@ -130,7 +100,9 @@ async def test_the_closed_loop_from_accept_to_close(
 async def test_my_queue_is_most_severe_first_with_age(
     api: httpx.AsyncClient, engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> None:
-    bed, fall = _open(engine, settings, clock, EventType.BED_EXIT_NO_RETURN, EventType.FALL)
+    bed, fall = open_incidents(
+        engine, settings, clock, EventType.BED_EXIT_NO_RETURN, EventType.FALL
+    )
     clock.advance(timedelta(seconds=90))
     queue = (await api.get("/api/v1/me/incidents", headers=login(clock, "cw-0001"))).json()
     assert [(i["id"], i["severity"], i["age_s"]) for i in queue["incidents"]] == [
@@ -151,7 +123,7 @@ async def test_my_queue_is_most_severe_first_with_age(
 async def test_logins_are_checked(
     api: httpx.AsyncClient, engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> None:
-    [fall] = _open(engine, settings, clock, EventType.FALL)
+    [fall] = open_incidents(engine, settings, clock, EventType.FALL)
     assert (await api.get("/api/v1/me/incidents")).status_code == 401
     forged = {"Authorization": login(clock, "cw-0001")["Authorization"][:-4] + "abcd"}
     assert (await api.get("/api/v1/me/incidents", headers=forged)).status_code == 401
@@ -170,7 +142,7 @@ async def test_logins_are_checked(
 async def test_a_team_lead_can_close_for_the_team(
     api: httpx.AsyncClient, engine: Engine, settings: AlertingSettings, clock: FakeClock
 ) -> None:
-    [fall] = _open(engine, settings, clock, EventType.FALL)
+    [fall] = open_incidents(engine, settings, clock, EventType.FALL)
     url = f"/api/v1/incidents/{fall}"
     await api.post(f"{url}/accept", headers=login(clock, "cw-0001"))
     lead = login(clock, "tl-0001", Role.TEAM_LEAD, ("t-north",))
@@ -237,7 +209,7 @@ async def test_api_silences_mute_a_fall_but_never_a_fire(
     assert bad.status_code == 422
     created = await api.post("/api/v1/silences", headers=lead, json=body)
     assert created.status_code == 201
-    fall, fire = _open(engine, settings, clock, EventType.FALL, EventType.FIRE)
+    fall, fire = open_incidents(engine, settings, clock, EventType.FALL, EventType.FIRE)
     me = login(clock, "cw-0001")
     assert (await api.get(f"/api/v1/incidents/{fall}", headers=lead)).json()["muted_reason"] == (
         "silenced"
