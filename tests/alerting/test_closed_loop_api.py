@@ -242,7 +242,8 @@ async def test_the_live_queue_streams_new_incidents(tmp_path: Path) -> None:
                 insert_event(engine, make_envelope(EventType.FALL))
                 name, [incident] = await anext(events)
                 assert (name, incident["type"], incident["status"]) == ("incidents", "fall", "open")
-            brief = login(clock, "cw-0001", valid_for=timedelta(seconds=2))
+            # Long enough to open the stream on a loaded machine, short enough to see it expire.
+            brief = login(clock, "cw-0001", valid_for=timedelta(seconds=5))
             async with client.stream("GET", url, headers=brief) as stream:
                 events = _sse_events(stream.aiter_lines())
                 assert (await anext(events))[0] == "incidents"
