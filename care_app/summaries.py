@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from care_app.labels import N_
+from contracts.events import EventType
 
 
 @dataclass(frozen=True)
@@ -39,31 +40,35 @@ class SummaryTemplate:
 
 
 SUMMARIES: dict[str, SummaryTemplate] = {
-    "fall": SummaryTemplate(
+    EventType.FALL: SummaryTemplate(
         N_(
             "Suspected fall: impact %(peak_g)s g, wrist turned %(orientation_change_deg)s°, "
             "still %(stillness_s)s s afterwards"
         ),
         ("peak_g", "orientation_change_deg", "stillness_s"),
     ),
-    "fire": SummaryTemplate(N_("The smoke alarm is sounding"), when={"smoke": True}),
-    "smoke_test": SummaryTemplate(N_("The smoke sensor's test button was pressed")),
-    "sos": SummaryTemplate(N_("The SOS button on the wristband was pressed")),
-    "bed_exit_no_return": SummaryTemplate(
+    EventType.FIRE: SummaryTemplate(N_("The smoke alarm is sounding"), when={"smoke": True}),
+    EventType.SMOKE_TEST: SummaryTemplate(N_("The smoke sensor's test button was pressed")),
+    EventType.SOS: SummaryTemplate(N_("The SOS button on the wristband was pressed")),
+    EventType.BED_EXIT_NO_RETURN: SummaryTemplate(
         N_("Out of bed for %(out_of_bed_min)s min and not back"), ("out_of_bed_min",)
     ),
-    "apnea": SummaryTemplate(
+    EventType.APNEA: SummaryTemplate(
         N_("Breathing paused for %(pause_s)s s (limit %(limit_s)s s)"), ("pause_s", "limit_s")
     ),
-    "hr_high": SummaryTemplate(N_("Heart rate high: %(heart_rate_bpm)s bpm"), ("heart_rate_bpm",)),
-    "hr_low": SummaryTemplate(N_("Heart rate low: %(heart_rate_bpm)s bpm"), ("heart_rate_bpm",)),
-    "rr_high": SummaryTemplate(
+    EventType.HR_HIGH: SummaryTemplate(
+        N_("Heart rate high: %(heart_rate_bpm)s bpm"), ("heart_rate_bpm",)
+    ),
+    EventType.HR_LOW: SummaryTemplate(
+        N_("Heart rate low: %(heart_rate_bpm)s bpm"), ("heart_rate_bpm",)
+    ),
+    EventType.RR_HIGH: SummaryTemplate(
         N_("Breathing fast: %(resp_rate_br_min)s breaths/min"), ("resp_rate_br_min",)
     ),
-    "rr_low": SummaryTemplate(
+    EventType.RR_LOW: SummaryTemplate(
         N_("Breathing slow: %(resp_rate_br_min)s breaths/min"), ("resp_rate_br_min",)
     ),
-    "low_battery": SummaryTemplate(N_("Battery low: %(battery_pct)s%%"), ("battery_pct",)),
+    EventType.LOW_BATTERY: SummaryTemplate(N_("Battery low: %(battery_pct)s%%"), ("battery_pct",)),
 }
 
 
