@@ -45,6 +45,11 @@ def unauthorized(message: str, scheme: str = "Bearer") -> HTTPException:
     )
 
 
+def conflict(message: str) -> HTTPException:
+    """409: the request clashes with the state others rely on."""
+    return HTTPException(status.HTTP_409_CONFLICT, message)
+
+
 def bad_request(message: str) -> HTTPException:
     """400: the request cannot be served as asked."""
     return HTTPException(status.HTTP_400_BAD_REQUEST, message)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import select
+from sqlalchemy import exists, select, union_all
 from sqlalchemy.orm import Session
 
 from cloud_ingest.api.audit import Actor, AuditAction, audit
 from cloud_ingest.api.deps import Caller, Ctx, Db, client_addr, require_role
-from cloud_ingest.api.errors import bad_request, not_found_message
+from cloud_ingest.api.errors import bad_request, conflict, not_found_message
 from cloud_ingest.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from cloud_ingest.api.programme_schemas import (
     TARGET_YEARS,
@@ -25,7 +25,9 @@ from cloud_ingest.api.programme_schemas import (
     TargetIn,
     TargetOut,
 )
+from cloud_ingest.auth.principal import Principal
 from cloud_ingest.programme import DISTRICT_CODE_PATTERN
+from cloud_ingest.store.domain import Home, Resident
 from cloud_ingest.store.programme import District, ProgrammeTarget
 from contracts.auth import Role
 
@@ -68,8 +70,19 @@ def list_districts(
 def put_district(
     *, code: CodePath, body: DistrictIn, principal: Caller, context: Ctx, db: Db, request: Request
 ) -> DistrictOut:
-    """Add a district or correct its name (admins; audited)."""
+    """Add a district or correct its name (admins; audited).
+
+    A district is shared by every organisation: its name can be corrected only while no other
+    organisation has homes, residents or targets in it (409 otherwise).
+    """
     require_role(principal, Role.ADMIN)
+    known = db.get(District, code)
+    if known is not None and known.name != body.name and _used_elsewhere(db, code, principal):
+        raise conflict(
+            f"district {code} is named {known.name!r} for other organisations too, so it "
+            "cannot be renamed from one of them: keep the name, or have the platform's seed "
+            "file (districts:) correct it for everyone",
+        )
     db.merge(District(code=code, name=body.name))
     audit(
         db,
@@ -82,6 +95,17 @@ def put_district(
     )
     db.commit()
     return DistrictOut(code=code, name=body.name)
+
+
+def _used_elsewhere(db: Session, code: str, principal: Principal) -> bool:
+    """Whether another organisation has a home, a resident or a target in the district."""
+    others = [
+        select(table.district_code).where(
+            table.district_code == code, table.org_id != principal.org_id
+        )
+        for table in (Home, Resident, ProgrammeTarget)
+    ]
+    return db.scalar(select(exists(union_all(*others).subquery()))) is True
 
 
 def _target_out(t: ProgrammeTarget, name: str) -> TargetOut:

@@ -87,3 +87,22 @@ async def test_an_operator_sets_a_homes_district_audited(api: Api) -> None:
     assert (await api.client.put(path, headers=worker, json=body)).status_code == 403
     other = await api.login("other.admin", ADMIN_PASSWORD)
     assert (await api.client.put(path, headers=other, json=body)).status_code == 404
+
+
+async def test_a_district_another_organisation_uses_keeps_its_name(api: Api) -> None:
+    other = await api.login("other.admin", ADMIN_PASSWORD)
+    path = "/api/v1/programme/districts/330302"  # org-demo's homes and residents are in it
+    renamed = await api.client.put(path, headers=other, json={"name": "别的名字"})
+    assert renamed.status_code == 409, renamed.text
+    assert "seed file" in renamed.json()["detail"]
+    same = await api.client.put(path, headers=other, json={"name": "鹿城区"})
+    assert same.status_code == 200, same.text  # the name as it is: nothing to refuse
+    admin = await api.login("admin", ADMIN_PASSWORD)
+    listed = await api.get("/api/v1/programme/districts", admin)
+    assert {"code": "330302", "name": "鹿城区"} in listed["items"]
+    ours = "/api/v1/programme/districts/330303"  # only org-demo's (added, then corrected)
+    assert (await api.client.put(ours, headers=admin, json={"name": "龙湾"})).status_code == 200
+    fixed = await api.client.put(ours, headers=admin, json={"name": "龙湾区"})
+    assert fixed.status_code == 200, fixed.text
+    assert api.audit_rows(action="programme.district", resource_id="330302") == 1
+    assert api.audit_rows(action="programme.district", resource_id="330303") == 2
