@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import pytest
 from edge_agent.agent import EdgeStage, run_agent
 from edge_agent.config import EdgeSettings
 from tests.edge_agent.outbox_support import counter, outbox_rows
-from tests.faults.chain import EdgeHome, cloud_chain, until, wait_heard
+from tests.faults.chain import TELEMETRY, EdgeHome, cloud_chain, until, wait_heard
 from tests.faults.checks import (
     assert_alarms_once_in_lane_order,
     assert_incidents_once,
@@ -44,6 +45,7 @@ OUTAGE = timedelta(hours=1)
 STEP = timedelta(minutes=1)
 FIRE_EVERY = 10
 """A fire raised and cleared every this many simulated minutes."""
+RETENTION = timedelta(minutes=30)
 
 
 @dataclass
@@ -110,7 +112,19 @@ async def an_hour_offline(
                     payload = home.smoke.apply({"smoke": smoke})
                     await one_queued(client, queued, payload, home.smoke.state_topic)
         clock.behind = timedelta(0)
-        await asyncio.sleep(1.5)  # a tick: the agent prunes telemetry past its retention
+    # on its next tick the agent prunes the telemetry past its retention (half the hour)
+    await until("the agent to shed telemetry past its retention", lambda: not aged(home.outbox))
+
+
+def aged(outbox: Path) -> int:
+    """Telemetry waiting in the outbox that is older than the retention by the wall clock."""
+    cutoff = time.time() - RETENTION.total_seconds()
+    conn = sqlite3.connect(f"file:{outbox}?mode=ro", uri=True)
+    try:
+        query = "SELECT count(*) FROM outbox WHERE lane = ? AND created_at < ?"
+        return int(conn.execute(query, (TELEMETRY, cutoff)).fetchone()[0])
+    finally:
+        conn.close()
 
 
 async def test_uplink_down_for_an_hour_of_simulated_time(tmp_path: Path, postgres_url: str) -> None:
@@ -121,8 +135,9 @@ async def test_uplink_down_for_an_hour_of_simulated_time(tmp_path: Path, postgre
         uplink_relay(cloud.broker.port) as uplink,
     ):
         with mosquitto(tmp_path / "home-broker") as home_broker:
+            retention_h = RETENTION / timedelta(hours=1)
             settings = home.settings(
-                home_broker, uplink.port, outbox_limits={"telemetry_max_age_h": 0.5}
+                home_broker, uplink.port, outbox_limits={"telemetry_max_age_h": retention_h}
             )
             queued = Queued()
             async with agent_in_process(settings, clock, queued):
