@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
-import sqlalchemy as sa
 import yaml
 
 from alerting.store.db import migrate as migrate_alerting
@@ -38,6 +37,7 @@ from silverguard.sinks import WebhookReceiver
 from tests.alerting.router_support import fleet_configs, router_process, wait_healthy
 from tests.alerting.support import WEBHOOK_SECRET
 from tests.edge_agent.outbox_support import outbox_rows
+from tests.faults.checks import query_rows
 from tests.servers import MosquittoInstance, free_port, mosquitto
 
 ORG = "org-demo"
@@ -155,15 +155,8 @@ class CloudChain:
 
     def online(self) -> set[str]:
         """Gateways whose last stored status says online."""
-        engine = sa.create_engine(self.database_url)
-        try:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    sa.text("select gateway_id from gateway_status where state = 'online'")
-                ).all()
-        finally:
-            engine.dispose()
-        return {row[0] for row in rows}
+        query = "select gateway_id from gateway_status where state = 'online'"
+        return {row[0] for row in query_rows(self.database_url, query)}
 
     def assert_alive(self) -> None:
         assert self.worker.process.poll() is None, "the ingest worker died"

@@ -35,7 +35,8 @@ class StoredEvent:
     received_at: datetime
 
 
-def _rows(database_url: str, query: str) -> list[tuple[Any, ...]]:
+def query_rows(database_url: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows of one SQL query on the database (an engine of its own, disposed after)."""
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -55,13 +56,13 @@ def stored_events(database_url: str) -> list[StoredEvent]:
         "coalesce(device_time, gateway_time), "
         f"received_at from {EVENT_FEED_TABLE} where type <> '{CLOUD_RAISED}' order by seq"
     )
-    return [StoredEvent(*row) for row in _rows(database_url, query)]
+    return [StoredEvent(*row) for row in query_rows(database_url, query)]
 
 
 def stored_readings(database_url: str) -> dict[str, tuple[str, datetime]]:
     """Stored readings: message id → (gateway, received_at)."""
     query = "select message_id, gateway_id, received_at from readings"
-    return {r[0]: (r[1], r[2]) for r in _rows(database_url, query)}
+    return {r[0]: (r[1], r[2]) for r in query_rows(database_url, query)}
 
 
 def assert_alarms_once_in_lane_order(
@@ -100,7 +101,7 @@ def assert_telemetry_once_after_alarms(
 
 def assert_incidents_once(database_url: str, residents: list[str]) -> None:
     """One fire incident per resident, none for anyone else."""
-    rows = _rows(
+    rows = query_rows(
         database_url,
         "select resident_id, count(*) from incidents where type = 'fire' group by resident_id",
     )
@@ -124,7 +125,7 @@ async def wait_for_care_pages(
         assert time.monotonic() < deadline, f"{len(care_pages(receiver))} of {count} pages"
         await asyncio.sleep(0.05)
     unsettled = f"select count(*) from notifications where status in ({_UNSETTLED})"
-    while (left := (await asyncio.to_thread(_rows, database_url, unsettled))[0][0]) > 0:
+    while (left := (await asyncio.to_thread(query_rows, database_url, unsettled))[0][0]) > 0:
         assert time.monotonic() < deadline, f"{left} notifications still pending or sending"
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.5)
@@ -155,7 +156,7 @@ def assert_pages_once_in_lane_order(
     notification rows (no page twice, a gateway's offline page to the duty desk included),
     each care incident exactly the ``required`` pages; and per incident the pages arrived
     in escalation order (step 1's before step 2's before step 3's)."""
-    rows = _rows(
+    rows = query_rows(
         database_url,
         "select n.incident_id, n.person_id, n.step, n.status from notifications n "
         "order by n.incident_id, n.person_id, n.step, n.id",
@@ -168,7 +169,7 @@ def assert_pages_once_in_lane_order(
     for d in sorted(receiver.deliveries, key=lambda d: d.received_monotonic):
         key = (str(d.payload["incident_id"]), d.name)
         arrivals.setdefault(key, []).append(d.received_monotonic)
-    retried = _rows(
+    retried = query_rows(
         database_url,
         "select incident_id, person_id, step, attempts, last_error, receipt_detail "
         "from notifications where attempts > 1",
@@ -218,7 +219,7 @@ def report_delays(
         incident = str(d.payload["incident_id"])
         at = d.received_monotonic + wall_minus_mono
         first_page[incident] = min(at, first_page.get(incident, at))
-    opened = _rows(
+    opened = query_rows(
         database_url,
         "select i.id, min(coalesce(e.device_time, e.gateway_time)) from incidents i "
         f"join {EVENT_FEED_TABLE} e on e.resident_id = i.resident_id and e.type = i.type "

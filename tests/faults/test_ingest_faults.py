@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import sqlalchemy as sa
 
 from cloud_ingest.store import migrate
 from contracts.feed import EVENT_FEED_TABLE
 from contracts.series import VITALS, VitalsField, flat_name
 from firmware_sim.fleet import ORG, Fleet
 from silverguard.benchmarks.ingest_servers import IngestWorker
+from tests.faults.checks import query_rows
 from tests.faults.private_pg import private_postgres
 from tests.servers import MosquittoInstance, mosquitto, victoria_metrics
 
@@ -30,15 +30,8 @@ HOMES = 6
 
 
 def _stored(database_url: str, table: str) -> dict[str, int]:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(f"select message_id, count(*) from {table} group by message_id")
-            ).all()
-    finally:
-        engine.dispose()
-    return {row[0]: row[1] for row in rows}
+    query = f"select message_id, count(*) from {table} group by message_id"
+    return {row[0]: row[1] for row in query_rows(database_url, query)}
 
 
 def _assert_exactly_once(fleet: Fleet, database_url: str, fault: str) -> None:

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from alerting.store.db import migrate as migrate_alerting
 from cloud_ingest.store import migrate as migrate_ingest
@@ -26,6 +25,7 @@ from tests.alerting.support import WEBHOOK_SECRET
 from tests.faults.checks import (
     FALL_PAGES,
     assert_pages_once_in_lane_order,
+    query_rows,
     report_delays,
     stored_events,
 )
@@ -73,14 +73,9 @@ async def test_a_second_router_alongside_the_first_pages_each_step_once(
             worker.stop()
     assert elapsed < 90
     assert_each_page_once(postgres_url, receiver, expected)
-    engine = sa.create_engine(postgres_url)
-    try:
-        with engine.connect() as conn:
-            incidents = conn.execute(
-                sa.text("select resident_id, count(*) from incidents group by resident_id")
-            ).all()
-    finally:
-        engine.dispose()
+    incidents = query_rows(
+        postgres_url, "select resident_id, count(*) from incidents group by resident_id"
+    )
     assert dict(incidents) == dict.fromkeys(residents, 1)
     assert len(fleet.alarm_ids) == HOMES
     assert_pages_once_in_lane_order(postgres_url, receiver, HOMES, FALL_PAGES)
