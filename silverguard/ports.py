@@ -1,9 +1,13 @@
-"""Loopback ports for the demo's embedded servers (and the tests' real ones)."""
+"""Loopback ports for the demo's embedded servers (and the tests' real ones), and waiting
+until a started server listens on one."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
+import subprocess
+import time
 from pathlib import Path
 
 _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -55,3 +59,20 @@ def free_port(rng: random.Random | None = None) -> int:
         sock.bind(("127.0.0.1", 0))
         chosen: int = sock.getsockname()[1]
         return chosen
+
+
+def wait_for_port(port: int, timeout_s: float, what: str, process: subprocess.Popen[bytes]) -> None:
+    """Block until ``port`` on loopback accepts connections.
+
+    Raises:
+        RuntimeError: ``process`` exited or ``timeout_s`` passed first.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} on start")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout_s} s")
+        time.sleep(0.05)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,26 +18,9 @@ from typing import Any
 
 import yaml
 
-from silverguard.ports import free_port
+from silverguard.ports import free_port, wait_for_port
 
-__all__ = ["RouterProcess", "running_victoria_metrics", "victoria_metrics_bytes", "wait_for_port"]
-
-
-def wait_for_port(port: int, timeout_s: float, what: str, process: subprocess.Popen[bytes]) -> None:
-    """Block until ``port`` on loopback accepts connections.
-
-    Raises:
-        RuntimeError: ``process`` exited or ``timeout_s`` passed first.
-    """
-    deadline = time.monotonic() + timeout_s
-    while True:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {process.returncode} on start")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout_s} s")
-        time.sleep(0.05)
+__all__ = ["RouterProcess", "running_victoria_metrics", "victoria_metrics_bytes"]
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

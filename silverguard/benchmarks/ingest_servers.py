@@ -8,7 +8,6 @@ import getpass
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 
 from cloud_ingest.metrics import MESSAGES_STORED
-from silverguard.ports import free_port
+from silverguard.ports import free_port, wait_for_port
 
 __all__ = [
     "PG_ADMIN_URL_ENV",
@@ -110,14 +109,7 @@ def running_mosquitto_process(workdir: Path) -> Iterator[tuple[int, int]]:
     )
     process = subprocess.Popen([binary, "-c", str(conf)])  # noqa: S603 (Debian's mosquitto)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"mosquitto did not start on port {port}")
-            time.sleep(0.05)
+        wait_for_port(port, 10, f"mosquitto (log: {workdir / 'mosquitto.log'})", process)
         yield port, process.pid
     finally:
         process.terminate()
