@@ -27,7 +27,7 @@ from cloud_ingest.store.engine import make_engine
 from contracts import TopicKind, encode_envelope
 from contracts.topics import build_topic
 from tests.cloud_ingest.support import event_envelope, ingest_settings, running_ingest
-from tests.fuzz.test_payload_fuzz import _ENVELOPE, _encode, _mutated, payloads
+from tests.fuzz.test_payload_fuzz import ENVELOPE, encode, mutated, payloads
 from tests.servers import MosquittoInstance, throwaway_postgres_database
 from tests.threaded import in_a_thread
 
@@ -88,7 +88,7 @@ def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> 
         time.sleep(0.02)
 
 
-junk = payloads | _mutated(_ENVELOPE).map(_encode)
+junk = payloads | mutated(ENVELOPE).map(encode)
 
 
 @settings(

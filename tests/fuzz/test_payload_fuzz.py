@@ -49,7 +49,7 @@ VALID_ACCEL = {"ts": 1764000000000, "xyz": [[0.1, 0.2, 9.8], [0.0, 0.1, 9.7]], "
 VALID_STATUS = {"hr": 71, "sos": False, "battery": 80, "worn": True}
 
 
-def _mutated(valid: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+def mutated(valid: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     """A valid payload with some fields replaced by junk and junk fields added."""
     return st.builds(
         lambda keep, junk, extra: {
@@ -63,16 +63,17 @@ def _mutated(valid: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-def _encode(value: object) -> bytes:
+def encode(value: object) -> bytes:
+    """JSON bytes of ``value`` (NaN and infinities allowed: they are junk too)."""
     return json.dumps(value, allow_nan=True).encode()
 
 
 payloads = (
     st.binary(max_size=200)
-    | json_values.map(_encode)
-    | _mutated(VALID_Z2M).map(_encode)
-    | _mutated(VALID_ACCEL).map(_encode)
-    | _mutated(VALID_STATUS).map(_encode)
+    | json_values.map(encode)
+    | mutated(VALID_Z2M).map(encode)
+    | mutated(VALID_ACCEL).map(encode)
+    | mutated(VALID_STATUS).map(encode)
     | st.just(b"[" * 5000)  # absurd nesting
 )
 
@@ -109,7 +110,7 @@ def test_wristband_reader_never_crashes_and_quarantines_junk(payload: bytes, kin
         assert update is None or update.device_id == "band-0001"
 
 
-_ENVELOPE = json.loads(
+ENVELOPE = json.loads(
     encode_envelope(
         Envelope(
             message_id="01JDZ3S3G2J8T0V0G8W6ZQ4C0Y",
@@ -124,7 +125,7 @@ _ENVELOPE = json.loads(
 
 @FUZZ
 @given(
-    payload=payloads | _mutated(_ENVELOPE).map(_encode),
+    payload=payloads | mutated(ENVELOPE).map(encode),
     topic=st.sampled_from(
         ["sg/v1/org-a/gw-1/reading", "sg/v1/org-a/gw-1/event", "sg/v1/org-a/gw-2/reading"]
     )
@@ -164,7 +165,7 @@ def test_every_contract_model_is_fuzzed() -> None:
 def test_contract_models_reject_junk_with_their_own_error(
     model: type[ContractModel], data: object
 ) -> None:
-    raw = data if isinstance(data, bytes) else _encode(data)
+    raw = data if isinstance(data, bytes) else encode(data)
     error: PayloadValidationError | None = None
     try:
         model.parse_payload(raw)
