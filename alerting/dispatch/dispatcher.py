@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import Engine
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ACTIVE_COUNT_EVERY_S = 5.0
 """How often the active-incidents gauge is recounted (a scrape every 15 s sees a fresh one)."""
+_COUNT_EVERY = timedelta(seconds=ACTIVE_COUNT_EVERY_S)
 
 
 class Dispatcher:
@@ -69,7 +70,7 @@ class Dispatcher:
         self._tokens = tokens
         self._clock = clock
         self._batch_size = batch_size
-        self._counted_at: float | None = None  # monotonic time of the last recount
+        self._counted_at: datetime | None = None  # when the active incidents were last counted
 
     async def run_once(self) -> int:
         """Fire due escalation steps, then claim and send one batch of notifications.
@@ -121,9 +122,9 @@ class Dispatcher:
                 wake.clear()
 
     async def _count_active_incidents(self) -> None:
-        now = time.monotonic()
-        if self._counted_at is not None and now - self._counted_at < ACTIVE_COUNT_EVERY_S:
-            return
+        now = self._clock.now()
+        if self._counted_at is not None and timedelta(0) <= now - self._counted_at < _COUNT_EVERY:
+            return  # counted lately (a clock set back counts again at once)
         self._counted_at = now
         try:
             counts = await asyncio.to_thread(active_incident_counts, self._engine)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from alerting import metrics as names
 from alerting.api.tokens import tokens_from_settings
 from alerting.config import AlertingSettings, RouterMetricsEndpoint
-from alerting.dispatch.dispatcher import Dispatcher
+from alerting.dispatch.dispatcher import ACTIVE_COUNT_EVERY_S, Dispatcher
 from alerting.feed.poller import FeedPoller
 from alerting.metrics import AlertingMetrics
 from alerting.service import build_senders
@@ -146,3 +146,23 @@ async def test_the_running_router_serves_its_metrics(db_url: str) -> None:
 def _scrape(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         return str(response.read().decode())
+
+
+async def test_the_active_incidents_are_recounted_every_5_s_of_the_routers_clock(
+    engine: Engine, db_url: str
+) -> None:
+    clock = now_clock()
+    async with running_webhook_receiver() as receiver, httpx.AsyncClient() as client:
+        settings = make_settings(db_url, webhook_urls=(receiver.url("ok"),), email_address=None)
+        poller, dispatcher, registry = _wired(engine, settings, client, clock)
+        create_events_table(engine)
+        await dispatcher.run_once()  # counted: none open
+        insert_event(engine, make_envelope(now=clock.now()), received_at=clock.now())
+        [opened] = poller.poll_once()
+        assert opened.incident_id is not None
+        clock.advance(timedelta(seconds=ACTIVE_COUNT_EVERY_S - 1))
+        await dispatcher.run_once()
+        assert _value(registry, names.ACTIVE_INCIDENTS, status="open") == 0  # not yet
+        clock.advance(timedelta(seconds=1))
+        await dispatcher.run_once()
+        assert _value(registry, names.ACTIVE_INCIDENTS, status="open") == 1
