@@ -23,10 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-
-from influxdb_client.client.write.point import Point
-from influxdb_client.domain.write_precision import WritePrecision
 
 from contracts.envelope import Envelope
 from contracts.readings import HomeSensorReading, MattressVitals, SmokeReading, WristbandStatus
@@ -128,25 +126,65 @@ def _lines(
     *,
     source: str | None = None,
 ) -> list[str]:
-    present = {name: value for name, value in fields.items() if value is not None}
+    present = sorted(
+        (name.value, float(value))  # one type per field, whatever the source
+        for name, value in fields.items()
+        if value is not None and math.isfinite(value)
+    )
     if not present:
         return []
-    point = Point(measurement)
-    tags = {
-        SeriesTag.ORG_ID: envelope.org_id,
-        SeriesTag.GATEWAY_ID: envelope.gateway_id,
-        SeriesTag.HOME_ID: envelope.home_id,
-        SeriesTag.RESIDENT_ID: envelope.resident_id,
-        SeriesTag.DEVICE_ID: envelope.device_id,
-        SeriesTag.DEVICE_KIND: kind.value,
-        SeriesTag.SOURCE: source,
-    }
-    for tag, tag_value in tags.items():
-        if tag_value is not None:
-            point.tag(tag.value, tag_value)
-    for name, value in present.items():
-        point.field(name.value, float(value))  # one type per field, whatever the source
+    tags = sorted(
+        (tag.value, tag_value)
+        for tag, tag_value in (
+            (SeriesTag.ORG_ID, envelope.org_id),
+            (SeriesTag.GATEWAY_ID, envelope.gateway_id),
+            (SeriesTag.HOME_ID, envelope.home_id),
+            (SeriesTag.RESIDENT_ID, envelope.resident_id),
+            (SeriesTag.DEVICE_ID, envelope.device_id),
+            (SeriesTag.DEVICE_KIND, kind.value),
+            (SeriesTag.SOURCE, source),
+        )
+        if tag_value
+    )
+    series = ",".join(
+        [measurement.translate(_ESCAPE_MEASUREMENT)]
+        + [f"{_escaped(tag)}={_escaped_tag_value(value)}" for tag, value in tags]
+    )
+    values = ",".join(f"{_escaped(name)}={_number(value)}" for name, value in present)
     millis = int(envelope.gateway_time.timestamp() * 1000)
-    point.time(millis, WritePrecision.MS)
-    line: str = point.to_line_protocol()
-    return [line]
+    return [f"{series} {values} {millis}"]
+
+
+_ESCAPE_MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ ", "\n": r"\n", "\t": r"\t", "\r": r"\r"})
+_ESCAPE_KEY = str.maketrans(
+    {",": r"\,", "=": r"\=", " ": r"\ ", "\n": r"\n", "\t": r"\t", "\r": r"\r"}
+)
+
+
+def _escaped(key: str) -> str:
+    r"""A tag or field key in line protocol (as influxdb-client's ``Point`` escapes it).
+
+    >>> _escaped("a b,c=d")
+    'a\\ b\\,c\\=d'
+    """
+    return key.translate(_ESCAPE_KEY)
+
+
+def _escaped_tag_value(value: str) -> str:
+    r"""A tag value: a key's escaping, and a trailing backslash kept from escaping the space.
+
+    >>> _escaped_tag_value("bed 1\\")
+    'bed\\ 1\\ '
+    """
+    escaped = value.translate(_ESCAPE_KEY)
+    return escaped + " " if escaped.endswith("\\") else escaped
+
+
+def _number(value: float) -> str:
+    """A float field value, without the ``.0`` of whole numbers.
+
+    >>> _number(61.0), _number(61.5), _number(1e-07)
+    ('61', '61.5', '1e-07')
+    """
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
