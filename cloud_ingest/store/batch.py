@@ -101,17 +101,24 @@ def _insert_new_unnest(conn: Connection, table: Table, rows: Sequence[dict[str, 
     A short statement whatever the batch size, so neither SQLAlchemy nor psycopg spends time
     on thousands of placeholders.
     """
+    insert, params = _insert_unnest(conn, table, rows)
+    statement = text(f"{insert} ON CONFLICT DO NOTHING RETURNING message_id")
+    return {r[0] for r in conn.execute(statement, params).all()}
+
+
+def _insert_unnest(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[str, dict[str, list[Any]]]:
+    """PostgreSQL: ``INSERT INTO table (…) SELECT * FROM unnest(…)`` and its array parameters,
+    inserting ``rows`` (all with the same keys) in their order in one short statement."""
     columns = [c for c in table.columns if c.name in rows[0]]
     arrays = ", ".join(
         f"CAST(:{c.name} AS {c.type.compile(dialect=conn.dialect)}[])" for c in columns
     )
     names = ", ".join(c.name for c in columns)
-    statement = text(
-        f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 (names from our models)
-        "ON CONFLICT DO NOTHING RETURNING message_id"
-    )
     params = {c.name: [row[c.name] for row in rows] for c in columns}
-    return {r[0] for r in conn.execute(statement, params).all()}
+    insert = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from our models)
+    return insert, params
 
 
 def lock_event_feed(conn: Connection) -> None:
@@ -218,7 +225,20 @@ def touch_liveness(conn: Connection, envelopes: Sequence[Envelope], now: datetim
             rows[key] = _liveness_row(key, kind, env, now)
     if not rows:
         return
+    ordered = [rows[k] for k in sorted(rows)]  # sorted: concurrent workers lock rows in one order
     table = table_of(LivenessRow)
+    if conn.dialect.name == "postgresql":  # one unnest statement, not one upsert per row
+        insert_rows, params = _insert_unnest(conn, table, ordered)
+        conn.execute(
+            text(
+                f"{insert_rows} ON CONFLICT (org_id, gateway_id, device_id) DO UPDATE SET "
+                "last_seen_at = excluded.last_seen_at, device_kind = excluded.device_kind, "
+                f"home_id = coalesce(excluded.home_id, {table.name}.home_id), "
+                f"resident_id = coalesce(excluded.resident_id, {table.name}.resident_id)"
+            ),
+            params,
+        )
+        return
     insert = _dialect_insert(conn, table)
     excluded = insert.excluded
     conn.execute(
@@ -231,7 +251,7 @@ def touch_liveness(conn: Connection, envelopes: Sequence[Envelope], now: datetim
                 "resident_id": func.coalesce(excluded.resident_id, table.c.resident_id),
             },
         ),
-        [rows[k] for k in sorted(rows)],  # sorted: concurrent workers lock rows in one order
+        ordered,
     )
 
 

@@ -8,18 +8,19 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cloud_ingest.config import LivenessSettings
 from cloud_ingest.liveness import LivenessSweep, Watched, assess
 from cloud_ingest.metrics import IngestMetrics
-from cloud_ingest.store import EventRow, IngestStore
+from cloud_ingest.store import EventRow, IngestStore, LivenessRow
 from cloud_ingest.store.batch import Incoming
 from cloud_ingest.store.engine import make_engine
 from contracts import AckStatus, GatewayState, encode_envelope
 from contracts.clock import FakeClock
 from contracts.envelope import Envelope, decode_envelope
 from contracts.events import Audience, EventBody, EventStatus, EventType
+from contracts.ids import new_message_id
 from contracts.series import DeviceKind
 from contracts.status import GatewayState as State
 from tests.cloud_ingest.support import (
@@ -164,3 +165,44 @@ async def test_a_last_will_becomes_a_gateway_offline_event_in_the_feed(
     assert offline[0].body.type is EventType.GATEWAY_OFFLINE
     assert offline[0].body.detector == "cloud.liveness/v1"
     assert "announced offline" in offline[0].body.evidence.summary
+
+
+def test_a_message_refreshes_last_seen_and_keeps_what_it_does_not_say(
+    store: IngestStore, database_url: str, clock: FakeClock
+) -> None:
+    first = vitals_envelope("org-a")
+    _store(store, first, vitals_envelope("org-b"))
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # as the sweep does once it raised an offline event
+        conn.execute(update(LivenessRow).values(offline_since=clock.now()))
+    clock.advance(timedelta(seconds=30))
+    _store(
+        store,
+        first.model_copy(
+            update={"message_id": new_message_id(clock.now()), "home_id": None, "resident_id": None}
+        ),
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(LivenessRow).order_by(LivenessRow.org_id, LivenessRow.device_id)
+        ).all()
+    engine.dispose()
+    seen = [
+        (
+            r.org_id,
+            r.device_id,
+            r.device_kind,
+            r.home_id,
+            r.resident_id,
+            r.last_seen_at.replace(tzinfo=UTC) - T0,
+            r.offline_since is not None,
+        )
+        for r in rows
+    ]
+    later, same = timedelta(seconds=30), timedelta(0)
+    assert seen == [
+        ("org-a", "", "gateway", "home-1", None, later, True),
+        ("org-a", "bed-1", "mattress", "home-1", "res-1", later, True),
+        ("org-b", "", "gateway", "home-1", None, same, True),
+        ("org-b", "bed-1", "mattress", "home-1", "res-1", same, True),
+    ]
