@@ -11,12 +11,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, TextClause, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cloud_ingest.store.models import (
@@ -101,24 +102,32 @@ def _insert_new_unnest(conn: Connection, table: Table, rows: Sequence[dict[str, 
     A short statement whatever the batch size, so neither SQLAlchemy nor psycopg spends time
     on thousands of placeholders.
     """
-    insert, params = _insert_unnest(conn, table, rows)
-    statement = text(f"{insert} ON CONFLICT DO NOTHING RETURNING message_id")
-    return {r[0] for r in conn.execute(statement, params).all()}
+    names = tuple(rows[0])
+    statement = _unnest_statement(table, names, "ON CONFLICT DO NOTHING RETURNING message_id")
+    return {r[0] for r in conn.execute(statement, _unnest_params(names, rows)).all()}
 
 
-def _insert_unnest(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
-) -> tuple[str, dict[str, list[Any]]]:
-    """PostgreSQL: ``INSERT INTO table (…) SELECT * FROM unnest(…)`` and its array parameters,
-    inserting ``rows`` (all with the same keys) in their order in one short statement."""
-    columns = [c for c in table.columns if c.name in rows[0]]
-    arrays = ", ".join(
-        f"CAST(:{c.name} AS {c.type.compile(dialect=conn.dialect)}[])" for c in columns
+@functools.lru_cache(maxsize=64)
+def _unnest_statement(table: Table, names: tuple[str, ...], conflict: str) -> TextClause:
+    """PostgreSQL: ``INSERT INTO table (names) SELECT * FROM unnest(one array per name)``
+    followed by ``conflict``; built once per shape (building and parsing it costs more than a
+    small batch's I/O)."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    columns = [table.c[name] for name in names]
+    arrays = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns)
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 (names from our models)
+        f"SELECT * FROM unnest({arrays}) {conflict}"
     )
-    names = ", ".join(c.name for c in columns)
-    params = {c.name: [row[c.name] for row in rows] for c in columns}
-    insert = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from our models)
-    return insert, params
+
+
+def _unnest_params(names: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """One array per column, the rows in their order.
+
+    >>> _unnest_params(("a", "b"), [{"a": 1, "b": 2}, {"a": 3, "b": 4}])
+    {'a': [1, 3], 'b': [2, 4]}
+    """
+    return {name: [row[name] for row in rows] for name in names}
 
 
 def lock_event_feed(conn: Connection) -> None:
@@ -228,16 +237,14 @@ def touch_liveness(conn: Connection, envelopes: Sequence[Envelope], now: datetim
     ordered = [rows[k] for k in sorted(rows)]  # sorted: concurrent workers lock rows in one order
     table = table_of(LivenessRow)
     if conn.dialect.name == "postgresql":  # one unnest statement, not one upsert per row
-        insert_rows, params = _insert_unnest(conn, table, ordered)
-        conn.execute(
-            text(
-                f"{insert_rows} ON CONFLICT (org_id, gateway_id, device_id) DO UPDATE SET "
-                "last_seen_at = excluded.last_seen_at, device_kind = excluded.device_kind, "
-                f"home_id = coalesce(excluded.home_id, {table.name}.home_id), "
-                f"resident_id = coalesce(excluded.resident_id, {table.name}.resident_id)"
-            ),
-            params,
+        names = tuple(ordered[0])
+        upsert = (
+            "ON CONFLICT (org_id, gateway_id, device_id) DO UPDATE SET "
+            "last_seen_at = excluded.last_seen_at, device_kind = excluded.device_kind, "
+            f"home_id = coalesce(excluded.home_id, {table.name}.home_id), "
+            f"resident_id = coalesce(excluded.resident_id, {table.name}.resident_id)"
         )
+        conn.execute(_unnest_statement(table, names, upsert), _unnest_params(names, ordered))
         return
     insert = _dialect_insert(conn, table)
     excluded = insert.excluded
