@@ -113,6 +113,14 @@ class IngestSettings(ConfigModel):
     reconnect_max_s: float = Field(default=30.0, gt=0, le=600)
     api: ApiSettings = Field(default_factory=ApiSettings)
     batch_max: int = Field(default=500, ge=1, le=10_000)
+    batch_linger_s: float = Field(
+        default=0.01,
+        ge=0,
+        le=1.0,
+        description="how long a batch that is not full waits for more messages before it is "
+        "stored: a batch's fixed cost (transaction, time-series write) then spreads over more "
+        "messages, at the price of this much ack latency (0: store what has arrived at once)",
+    )
     kinds: tuple[TopicKind, ...] = Field(
         default=(TopicKind.EVENT, TopicKind.READING, TopicKind.STATUS),
         min_length=1,
