@@ -177,16 +177,25 @@ def ingest(
     messages: Annotated[int, typer.Option(min=100, help="Messages per phase.")] = 20_000,
     gateways: Annotated[int, typer.Option(min=1, help="Gateways in the fleet.")] = 50,
     batch_max: Annotated[int, typer.Option(min=1, help="The workers' batch_max.")] = 500,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Messages/s the fleet publishes at (0: flat out).")
+    ] = 0.0,
+    batch_linger_s: Annotated[
+        float | None, typer.Option(min=0, help="The workers' batch_linger_s (default: theirs).")
+    ] = None,
     pg_admin_url: PgAdminUrl = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Cloud ingest: stored-and-acked messages/s per worker vs a raw paho subscriber."""
+    """Cloud ingest: stored-and-acked messages/s per worker vs a raw paho subscriber, and the
+    workers' CPU per message."""
     options = IngestBenchOptions(
         workers=_counts(workers),
         messages=messages,
         gateways=gateways,
         batch_max=batch_max,
         pg_admin_url=pg_admin_url,
+        rate=rate,
+        batch_linger_s=batch_linger_s,
     )
     result = _run_or_exit(lambda: run_ingest_bench(options))
     if as_json:

@@ -43,6 +43,7 @@ from silverguard.benchmarks.ingest_servers import (
     running_mosquitto,
     throwaway_database,
 )
+from silverguard.benchmarks.proc_cpu import CpuSampler
 
 __all__ = ["IngestBenchOptions", "run_ingest_bench"]
 
@@ -62,6 +63,10 @@ class IngestBenchOptions:
     batch_max: int = 500
     pg_admin_url: str = ""
     timeout_s: float = 300.0
+    rate: float = 0.0
+    """Messages/s the fleet publishes at (0: as fast as paho allows)."""
+    batch_linger_s: float | None = None
+    """The workers' batch_linger_s (None: their default)."""
 
 
 def run_ingest_bench(options: IngestBenchOptions) -> dict[str, Any]:
@@ -147,6 +152,7 @@ class _FleetJob:
     count: int
     gateways: int
     want_acks: bool
+    rate: float = 0.0
 
 
 def _fleet(job: _FleetJob, results: Any, go: EventType) -> None:
@@ -173,7 +179,11 @@ def _fleet(job: _FleetJob, results: Any, go: EventType) -> None:
     time.sleep(0.5)
     go.wait()
     started = time.time()
-    infos = [client.publish(topic, payload, qos=1) for topic, payload in payloads]
+    infos = []
+    for i, (topic, payload) in enumerate(payloads):
+        if job.rate > 0 and (ahead_s := started + i / job.rate - time.time()) > 0:
+            time.sleep(ahead_s)  # paced: a steady load, as gateways send, not one burst
+        infos.append(client.publish(topic, payload, qos=1))
     for info in infos:
         info.wait_for_publish(timeout=60)
     published = time.time()
@@ -262,6 +272,8 @@ def _ingest_phase(
         "migrate_on_start": False,
         "liveness": {"enabled": True},
     }
+    if options.batch_linger_s is not None:
+        config["batch_linger_s"] = options.batch_linger_s
     workers = [IngestWorker(config, workdir, f"w{count}-{i}") for i in range(count)]
     try:
         for worker in workers:
@@ -269,11 +281,18 @@ def _ingest_phase(
         results, go = spawn.Queue(), spawn.Event()
         fleet = spawn.Process(
             target=_fleet,
-            args=(_FleetJob(port, options.messages, options.gateways, True), results, go),
+            args=(
+                _FleetJob(port, options.messages, options.gateways, True, options.rate),
+                results,
+                go,
+            ),
         )
         fleet.start()
+        cpu = CpuSampler({"workers": [worker.process.pid for worker in workers]})
+        cpu.start()
         go.set()
         outcome = results.get(timeout=options.timeout_s)
+        worker_cpu_s = cpu.stop()["workers"].seconds
         fleet.join(10)
         stored = [worker.stored() for worker in workers]
     finally:
@@ -293,4 +312,5 @@ def _ingest_phase(
         "per_worker_per_s": round(rate / count, 1),
         "stored_by_worker": stored,
         "publisher_per_s": round(options.messages / (outcome["published"] - outcome["started"]), 1),
+        "worker_cpu_ms_per_message": round(1000 * worker_cpu_s / options.messages, 3),
     }

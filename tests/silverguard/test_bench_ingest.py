@@ -23,8 +23,18 @@ def test_bench_ingest_prints_json_with_every_message_acked() -> None:
     assert phase["workers"] == 1
     assert phase["acked"] == 300
     assert phase["stored_by_worker"] == [300]
+    assert phase["worker_cpu_ms_per_message"] > 0  # the worker's own CPU over the phase
     assert phase["stored_acked_per_s"] > 0
     assert set(figures["ratio_to_raw"]) == {"1"}
+
+
+def test_bench_ingest_paces_the_fleet_at_rate() -> None:
+    args = ["bench", "ingest", "--json", "--workers", "1", "--messages", "300", "--rate", "200"]
+    result = CliRunner().invoke(app, [*args, "--batch-linger-s", "0.02"])
+    assert result.exit_code == 0, result.output
+    [phase] = json.loads(result.output.strip().splitlines()[-1])["ingest"]
+    assert phase["acked"] == 300
+    assert phase["publisher_per_s"] <= 210  # 300 messages at 200/s take 1.5 s, not a burst
 
 
 def test_bench_ingest_refuses_bad_worker_counts() -> None:
