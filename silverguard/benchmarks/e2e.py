@@ -147,7 +147,8 @@ def _workers(
         telemetry = {**config, "kinds": ["reading", "status"]}
     try:
         if options.alarm_lane:
-            workers.append(IngestWorker({**config, "kinds": ["event"]}, workdir, "alarm-lane"))
+            lane = {**config, "kinds": ["event"], "batch_linger_s": 0}  # alarms wait for nothing
+            workers.append(IngestWorker(lane, workdir, "alarm-lane"))
         for i in range(options.workers):
             workers.append(IngestWorker(telemetry, workdir, f"ingest-{i}"))
         for worker in workers:
