@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,8 +47,15 @@ class FeedPoller:
         self._table_seen = False
         self._waiting_logged = False
 
-    def poll_once(self) -> list[ProcessedEvent]:
-        """Process one batch; returns what was done (empty if nothing was new)."""
+    def poll_once(
+        self, on_processed: Callable[[ProcessedEvent], None] | None = None
+    ) -> list[ProcessedEvent]:
+        """Process one batch; returns what was done (empty if nothing was new).
+
+        ``on_processed`` is called with each event as soon as its transaction has committed,
+        before the rest of the batch and the feed cursor: the caller can wake the dispatcher
+        for the incident just opened instead of waiting for the whole poll.
+        """
         try:
             with self._engine.connect() as connection:
                 if not self._table_seen:
@@ -74,6 +82,8 @@ class FeedPoller:
             result = process_event_row(self._engine, self._ctx, row, now)
             if result is not None:
                 done.append(result)
+                if on_processed is not None:
+                    on_processed(result)
                 if result.outcome in _OPENING:
                     lag = (now - row.received_at).total_seconds()
                     self._metrics.feed_lag.observe(max(0.0, lag))
@@ -99,16 +109,24 @@ class FeedPoller:
     ) -> None:
         """Poll until cancelled; database trouble is logged and retried, never fatal.
 
-        ``wake_dispatcher`` is set whenever events were processed, so new pages go out at
-        once instead of at the dispatcher's next poll. ``new_events`` (set by
+        ``wake_dispatcher`` is set as soon as each event is committed (from the polling thread,
+        through the loop), so a new page goes out at once instead of after the rest of the
+        batch and the cursor update, or at the dispatcher's next poll. ``new_events`` (set by
         :func:`~alerting.feed.listener.listen_for_new_events`) ends the wait between polls
         early.
         """
         new_events = new_events or asyncio.Event()
+        on_processed = None
+        if wake_dispatcher is not None:
+            loop, wake = asyncio.get_running_loop(), wake_dispatcher
+
+            def on_processed(_: ProcessedEvent) -> None:  # runs in the polling thread
+                loop.call_soon_threadsafe(wake.set)
+
         failing = False
         while True:
             try:
-                done = await asyncio.to_thread(self.poll_once)
+                done = await asyncio.to_thread(self.poll_once, on_processed)
             except StoreError as exc:
                 if not failing:
                     log.warning("feed polling failed, will retry: %s", exc)
@@ -118,8 +136,6 @@ class FeedPoller:
                 if failing:
                     log.info("feed polling works again")
                 failing = False
-            if done and wake_dispatcher is not None:
-                wake_dispatcher.set()
             if len(done) < self._settings.feed_batch_size:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._settings.poll_interval_s):
