@@ -76,21 +76,33 @@ async def check_bed(
 
 
 async def check_wristband(settings: EdgeSettings, band_id: str, timeout_s: float) -> CheckResult:
-    """The band moved: an accelerometer block straying from 1 g."""
+    """The band moved: an accelerometer block straying from 1 g.
+
+    A block that does not parse is skipped, and a dropped home-broker connection is made again,
+    until ``timeout_s``: one bad message or a broker blip must not fail the installer's check.
+    """
     base = settings.wristbands.base_topic
     largest = 0.0
     try:
-        async with home_client(settings.home_broker, "move") as client:
-            await client.subscribe(f"{base}/{band_id}/accel", qos=1)
-            async with asyncio.timeout(timeout_s):
-                async for message in client.messages:
-                    block = WristbandAccelPayload.model_validate_json(bytes(message.payload))
-                    largest = max(largest, wrist_movement_g(block.xyz))
-                    if largest >= MOVEMENT_G:
-                        return CheckResult(
-                            "wristband movement", True, {"movement_g": round(largest, 2)}
-                        )
-    except (TimeoutError, aiomqtt.MqttError, ValueError):
+        async with asyncio.timeout(timeout_s):
+            while True:
+                try:
+                    async with home_client(settings.home_broker, "move") as client:
+                        await client.subscribe(f"{base}/{band_id}/accel", qos=1)
+                        async for message in client.messages:
+                            try:
+                                payload = bytes(message.payload)
+                                block = WristbandAccelPayload.model_validate_json(payload)
+                            except ValueError:
+                                continue
+                            largest = max(largest, wrist_movement_g(block.xyz))
+                            if largest >= MOVEMENT_G:
+                                return CheckResult(
+                                    "wristband movement", True, {"movement_g": round(largest, 2)}
+                                )
+                except aiomqtt.MqttError:
+                    await asyncio.sleep(0.5)
+    except TimeoutError:
         pass
     return CheckResult(
         "wristband movement",
