@@ -181,6 +181,9 @@ async def cloud_chain(
                 "broker": {"host": "127.0.0.1", "port": broker.port, "protocol": "5"},
                 "shared_group": "ingest",
                 "migrate_on_start": False,
+                # a killed gateway's offline event is raised at once, not up to 10 s later
+                # (when the checks may already have found every page settled)
+                "liveness": {"check_interval_s": 0.5},
             }
             worker = IngestWorker(config, workdir, "ingest")
             try:

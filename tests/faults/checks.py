@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from alerting.store.models import NotificationStatus
-from contracts.feed import EVENT_FEED_TABLE
+from contracts.feed import EVENT_FEED_MESSAGE_ID, EVENT_FEED_TABLE
 from silverguard.sinks import WebhookReceiver
 from silverguard.sinks.webhook_receiver import ReceivedWebhook
 from tests.alerting.router_support import STEP_OF
@@ -124,22 +124,33 @@ async def wait_for_care_pages(
     while len(care_pages(receiver)) < count:
         assert time.monotonic() < deadline, f"{len(care_pages(receiver))} of {count} pages"
         await asyncio.sleep(0.05)
-    unsettled = f"select count(*) from notifications where status in ({_UNSETTLED})"
 
     async def settled() -> None:
-        while (left := (await asyncio.to_thread(query_rows, database_url, unsettled))[0][0]) > 0:
-            assert time.monotonic() < deadline, f"{left} notifications still pending or sending"
+        while (left := await asyncio.to_thread(query_rows, database_url, _UNSETTLED_QUERY)) != [
+            (0, 0)
+        ]:
+            unrouted, unsent = left[0]
+            assert time.monotonic() < deadline, (
+                f"{unrouted} events not yet routed, {unsent} notifications pending or sending"
+            )
             await asyncio.sleep(0.1)
 
     await settled()
     await asyncio.sleep(1.5)
-    # a page opened meanwhile (a killed gateway's last will reaching the duty desk) settles too
+    # an event stored meanwhile (a killed gateway's offline event, raised by the ingest's
+    # liveness sweep, paging the duty desk) is routed and its pages settle too
     await settled()
 
 
 _UNSETTLED = ", ".join(
     f"'{s.value}'" for s in (NotificationStatus.PENDING, NotificationStatus.SENDING)
 )
+_UNSETTLED_QUERY = (
+    f"select (select count(*) from {EVENT_FEED_TABLE} e where not exists "
+    f"(select 1 from incident_events i where i.message_id = e.{EVENT_FEED_MESSAGE_ID})), "
+    f"(select count(*) from notifications where status in ({_UNSETTLED}))"
+)
+"""Events the router has not processed yet, and notifications not yet settled."""
 
 
 FIRE_PAGES = Counter({"cw-0001": 1, "cw-0002": 2, "tl-0001": 2, "fam-0001": 2})
