@@ -25,6 +25,7 @@ import os
 import platform
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ from silverguard.benchmarks.e2e_report import (
     homes_per_core,
     postgres_backend_pids,
     postgres_bytes,
+    router_stages,
+    stage_latencies,
     summarise,
 )
 from silverguard.benchmarks.e2e_servers import (
@@ -125,6 +128,12 @@ def run_e2e_bench(options: E2eBenchOptions) -> dict[str, Any]:
                 "victoria_metrics_bytes": victoria_metrics_bytes(vm_url, Path(tmp)),
             }
         measured["database_lag"] = database_lag(database_url)
+        measured["alarms"]["stages"] = stage_latencies(
+            measured.pop("injected"),
+            measured.pop("arrivals"),
+            router_stages(database_url),
+            time.time() - time.monotonic(),
+        )
     return _result(options, measured)
 
 
@@ -236,7 +245,10 @@ async def _run_load(  # noqa: PLR0917 (the chain's coordinates)
         probe.join(10)
         if probe.is_alive():
             probe.kill()
-    return summarise(outcome, probe_outcome, arrivals, cpu)
+    return summarise(outcome, probe_outcome, arrivals, cpu) | {
+        "injected": outcome["injected"],
+        "arrivals": arrivals,
+    }
 
 
 def _result(options: E2eBenchOptions, measured: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,8 @@ __all__ = [
     "homes_per_core",
     "postgres_backend_pids",
     "postgres_bytes",
+    "router_stages",
+    "stage_latencies",
     "summarise",
 ]
 
@@ -121,6 +123,80 @@ def database_lag(database_url: str) -> dict[str, Any]:
     finally:
         engine.dispose()
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmPath:
+    """Where one injected alarm was when (wall-clock epoch seconds, from the database)."""
+
+    stored: float
+    """The ingest stored it (``events.received_at``)."""
+    routed: float
+    """The router began the transaction that opened its incident (``processed_at``)."""
+    page_created: float | None
+    """The dispatcher created the incident's first page (``notifications.created_at``)."""
+
+
+def router_stages(database_url: str) -> dict[str, AlarmPath]:
+    """Per event message id: when it was stored, routed, and its first page created."""
+    query = sa.text(
+        f"""
+        select e.message_id,
+               extract(epoch from e.received_at),
+               extract(epoch from ie.processed_at),
+               extract(epoch from (select min(n.created_at) from notifications n
+                                   where n.incident_id = ie.incident_id))
+        from {EVENT_FEED_TABLE} e join incident_events ie on ie.message_id = e.message_id
+        """  # noqa: S608 (our table name)
+    )
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    finally:
+        engine.dispose()
+    return {
+        str(mid): AlarmPath(float(stored), float(routed), None if page is None else float(page))
+        for mid, stored, routed, page in rows
+    }
+
+
+def stage_latencies(
+    injected: list[tuple[str, str, float]],
+    arrivals: Arrivals,
+    paths: dict[str, AlarmPath],
+    wall_minus_monotonic: float,
+) -> dict[str, dict[str, float | int | None]]:
+    """The alarm → notification latency split into its stages (p50/p95/p99 each).
+
+    ``injected`` holds (resident, message id, published on the monotonic clock), as the
+    fleet reports it; the arrivals are monotonic too, and ``wall_minus_monotonic`` maps both
+    onto the database's wall clock (one machine, one clock).
+
+    Example:
+        >>> arrivals = Arrivals(first={"r1": 100.080})
+        >>> paths = {"m1": AlarmPath(stored=1100.002, routed=1100.010, page_created=1100.050)}
+        >>> stages = stage_latencies([("r1", "m1", 100.0)], arrivals, paths, 1000.0)
+        >>> [stages[k]["p50_ms"] for k in ("publish_to_stored", "stored_to_routed",
+        ...                                 "routed_to_page_created", "page_created_to_arrival")]
+        [2.0, 8.0, 40.0, 30.0]
+    """
+    stages: dict[str, list[float]] = {
+        "publish_to_stored": [],
+        "stored_to_routed": [],
+        "routed_to_page_created": [],
+        "page_created_to_arrival": [],
+    }
+    for resident, message_id, published in injected:
+        path = paths.get(message_id)
+        arrived = arrivals.first.get(resident)
+        if path is None or path.page_created is None or arrived is None:
+            continue
+        stages["publish_to_stored"].append(path.stored - (published + wall_minus_monotonic))
+        stages["stored_to_routed"].append(path.routed - path.stored)
+        stages["routed_to_page_created"].append(path.page_created - path.routed)
+        stages["page_created_to_arrival"].append(arrived + wall_minus_monotonic - path.page_created)
+    return {name: latency_summary(values) for name, values in stages.items()}
 
 
 def postgres_bytes(database_url: str) -> dict[str, Any]:
