@@ -100,18 +100,16 @@ async def run_alerting(
                                 listen_for_new_events(settings.database_url, new_events),
                                 name="feed-listen",
                             )
+                        dispatcher = Dispatcher(
+                            engine, settings, senders, tokens, clock, metrics=metrics
+                        )
                         tg.create_task(
                             FeedPoller(engine, settings, clock, metrics=metrics).run(
-                                new_pages, new_events
+                                new_pages, new_events, hand_over=dispatcher.take
                             ),
                             name="feed",
                         )
-                        tg.create_task(
-                            Dispatcher(
-                                engine, settings, senders, tokens, clock, metrics=metrics
-                            ).run(new_pages),
-                            name="dispatch",
-                        )
+                        tg.create_task(dispatcher.run(new_pages), name="dispatch")
                         tg.create_task(_serve(server, listener), name="api")
                         tg.create_task(_announce_ready(settings, client, ready), name="ready")
     finally:

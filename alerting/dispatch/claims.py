@@ -98,6 +98,43 @@ def claim_due(engine: Engine, now: datetime, lease: timedelta, limit: int) -> li
     return claimed
 
 
+def claim_new_pages(
+    session: Session, incident: Incident, now: datetime, lease: timedelta
+) -> list[Claimed]:
+    """Claim, inside the transaction that just created them, the incident's pages due now.
+
+    Nobody else can see uncommitted rows, so no other router can have them: the caller owns
+    them once the transaction commits and sends them at once, without waiting for a
+    dispatcher round. Pages held back (family quiet hours) stay pending. If the caller dies
+    before sending, the lease expires and any router's :func:`claim_due` retries them.
+    """
+    rows = session.execute(
+        update(Notification)
+        .where(
+            Notification.incident_id == incident.id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.next_attempt_at <= now,
+        )
+        .values(
+            status=NotificationStatus.SENDING,
+            attempts=Notification.attempts + 1,
+            next_attempt_at=now + lease,
+        )
+        .returning(
+            Notification.id,
+            Notification.attempts,
+            Notification.person_id,
+            Notification.channel,
+            Notification.target,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [
+        Claimed(int(nid), int(attempts), str(person), str(channel), str(target), incident)
+        for nid, attempts, person, channel, target in sorted(rows, key=lambda r: int(r[0]))
+    ]
+
+
 def record_outcome(
     engine: Engine,
     claimed: Claimed,

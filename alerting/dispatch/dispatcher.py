@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -71,6 +71,21 @@ class Dispatcher:
         self._clock = clock
         self._batch_size = batch_size
         self._counted_at: datetime | None = None  # when the active incidents were last counted
+        self._handed: list[Claimed] = []  # taken before run() started
+        self._sends: asyncio.TaskGroup | None = None  # run()'s, for pages handed over
+
+    def take(self, claimed: Sequence[Claimed]) -> None:
+        """Send pages already claimed elsewhere (the feed claims a new incident's first pages
+        in the transaction that opens it), at once and alongside any round in progress.
+
+        Call it in the event loop; pages taken before :meth:`run` starts go out when it does.
+        """
+        for item in claimed:
+            self._metrics.claimed.labels(channel=item.channel).inc()
+            if self._sends is None:
+                self._handed.append(item)
+            else:
+                self._sends.create_task(self._deliver(item))
 
     async def run_once(self) -> int:
         """Fire due escalation steps, then claim and send one batch of notifications.
@@ -108,6 +123,17 @@ class Dispatcher:
         Between rounds it waits ``delivery.interval_s`` or until ``wake`` is set.
         """
         wake = wake or asyncio.Event()
+        async with asyncio.TaskGroup() as sends:  # _deliver never raises
+            self._sends = sends
+            try:
+                for item in self._handed:
+                    sends.create_task(self._deliver(item))
+                self._handed.clear()
+                await self._rounds(wake)
+            finally:
+                self._sends = None
+
+    async def _rounds(self, wake: asyncio.Event) -> None:
         failing = False
         while True:
             try:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.config import AlertingSettings
 from alerting.directory.port import Directory
+from alerting.dispatch.claims import Claimed
 from alerting.errors import StoreError
 from alerting.escalation.context import RouterContext
 from alerting.feed.processor import ProcessedEvent, process_event_row
@@ -48,14 +51,20 @@ class FeedPoller:
         self._waiting_logged = False
 
     def poll_once(
-        self, on_processed: Callable[[ProcessedEvent], None] | None = None
+        self,
+        on_processed: Callable[[ProcessedEvent], None] | None = None,
+        *,
+        claim: bool = False,
     ) -> list[ProcessedEvent]:
         """Process one batch; returns what was done (empty if nothing was new).
 
         ``on_processed`` is called with each event as soon as its transaction has committed,
         before the rest of the batch and the feed cursor: the caller can wake the dispatcher
-        for the incident just opened instead of waiting for the whole poll.
+        for the incident just opened instead of waiting for the whole poll. With ``claim``,
+        a new incident's first pages are claimed in its transaction and handed over in
+        :attr:`ProcessedEvent.claimed`: ``on_processed`` must see that they are sent.
         """
+        lease = timedelta(seconds=self._settings.delivery.claim_lease_s) if claim else None
         try:
             with self._engine.connect() as connection:
                 if not self._table_seen:
@@ -79,7 +88,7 @@ class FeedPoller:
         done: list[ProcessedEvent] = []
         for row in rows:
             now = self._clock.now()
-            result = process_event_row(self._engine, self._ctx, row, now)
+            result = process_event_row(self._engine, self._ctx, row, now, claim_lease=lease)
             if result is not None:
                 done.append(result)
                 if on_processed is not None:
@@ -106,27 +115,39 @@ class FeedPoller:
         self,
         wake_dispatcher: asyncio.Event | None = None,
         new_events: asyncio.Event | None = None,
+        *,
+        hand_over: Callable[[Sequence[Claimed]], None] | None = None,
     ) -> None:
         """Poll until cancelled; database trouble is logged and retried, never fatal.
 
         ``wake_dispatcher`` is set as soon as each event is committed (from the polling thread,
         through the loop), so a new page goes out at once instead of after the rest of the
-        batch and the cursor update, or at the dispatcher's next poll. ``new_events`` (set by
-        :func:`~alerting.feed.listener.listen_for_new_events`) ends the wait between polls
-        early.
+        batch and the cursor update, or at the dispatcher's next poll. With ``hand_over``
+        (which then replaces the wake-up)
+        (:meth:`~alerting.dispatch.dispatcher.Dispatcher.take`, called in the loop), a new
+        incident's first pages are claimed in its own transaction and handed straight to the
+        dispatcher: no dispatcher round stands between the event and its page.
+        ``new_events`` (set by :func:`~alerting.feed.listener.listen_for_new_events`) ends the
+        wait between polls early.
         """
         new_events = new_events or asyncio.Event()
         on_processed = None
-        if wake_dispatcher is not None:
-            loop, wake = asyncio.get_running_loop(), wake_dispatcher
+        loop = asyncio.get_running_loop()
+        if wake_dispatcher is not None or hand_over is not None:
+            wake, take = wake_dispatcher, hand_over
 
-            def on_processed(_: ProcessedEvent) -> None:  # runs in the polling thread
-                loop.call_soon_threadsafe(wake.set)
+            def on_processed(result: ProcessedEvent) -> None:  # runs in the polling thread
+                if take is None:
+                    if wake is not None:
+                        loop.call_soon_threadsafe(wake.set)
+                elif result.claimed:  # every page the event made due now, already claimed
+                    loop.call_soon_threadsafe(take, result.claimed)
 
+        poll = functools.partial(self.poll_once, on_processed, claim=hand_over is not None)
         failing = False
         while True:
             try:
-                done = await asyncio.to_thread(self.poll_once, on_processed)
+                done = await asyncio.to_thread(poll)
             except StoreError as exc:
                 if not failing:
                     log.warning("feed polling failed, will retry: %s", exc)

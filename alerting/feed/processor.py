@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from alerting.dispatch.claims import Claimed, claim_new_pages
 from alerting.errors import StoreError
 from alerting.escalation.context import RouterContext
 from alerting.escalation.engine import add_log
@@ -48,22 +49,37 @@ def _already_recorded(engine: Engine, message_id: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ProcessedEvent:
-    """What processing one row did."""
+    """What processing one row did; ``claimed``: the new incident's pages this router owns
+    and must send now (only when asked to claim them, see :func:`process_event_row`)."""
 
     message_id: str
     outcome: FeedOutcome
     incident_id: str | None
+    claimed: tuple[Claimed, ...] = ()
 
 
 def process_event_row(
-    engine: Engine, ctx: RouterContext, row: EventRow, now: datetime
+    engine: Engine,
+    ctx: RouterContext,
+    row: EventRow,
+    now: datetime,
+    *,
+    claim_lease: timedelta | None = None,
 ) -> ProcessedEvent | None:
-    """Process ``row`` in one transaction; ``None`` if it was (or just got) processed elsewhere."""
+    """Process ``row`` in one transaction; ``None`` if it was (or just got) processed elsewhere.
+
+    With ``claim_lease``, the first pages of an incident it opens are claimed in the same
+    transaction (:func:`~alerting.dispatch.claims.claim_new_pages`) and returned, so the
+    caller's dispatcher sends them the moment the transaction commits.
+    """
+    claimed: list[Claimed] = []
     try:
-        with Session(engine) as session, session.begin():
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             if session.scalar(select(IncidentEvent.id).filter_by(message_id=row.message_id)):
                 return None
             result = _process(session, ctx, row, now)
+            if claim_lease is not None and result.opened is not None:
+                claimed = claim_new_pages(session, result.opened, now, claim_lease)
             session.add(
                 IncidentEvent(
                     incident_id=result.incident_id,
@@ -82,7 +98,7 @@ def process_event_row(
         raise StoreError(f"cannot record event {row.message_id}: {exc}") from exc
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record event {row.message_id}: {exc}") from exc
-    return ProcessedEvent(row.message_id, result.outcome, result.incident_id)
+    return ProcessedEvent(row.message_id, result.outcome, result.incident_id, tuple(claimed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +106,8 @@ class _Result:
     outcome: FeedOutcome
     incident_id: str | None = None
     detail: str | None = None
+    opened: Incident | None = None
+    """The incident just opened and paged (not muted)."""
 
 
 def _process(session: Session, ctx: RouterContext, row: EventRow, now: datetime) -> _Result:
@@ -121,7 +139,12 @@ def _process(session: Session, ctx: RouterContext, row: EventRow, now: datetime)
     if outcome in (FeedOutcome.OPENED, FeedOutcome.OPERATOR_OPENED):
         assert key is not None
         incident = open_incident(session, ctx, envelope, body, key=key, now=now)
-        return _Result(FeedOutcome.MUTED if incident.muted_reason else outcome, incident.id)
+        muted = incident.muted_reason is not None
+        return _Result(
+            FeedOutcome.MUTED if muted else outcome,
+            incident.id,
+            opened=None if muted else incident,
+        )
     if active is None:
         return _Result(outcome)
     if outcome is FeedOutcome.REPEAT:

@@ -94,12 +94,13 @@ def open_incident(
         actor=ROUTER_ACTOR,
     )
     silences = [*ctx.settings_silences(), *active_silences(session, envelope.org_id, now)]
+    others = _active_in_home(session, incident) if ctx.settings.inhibit_rules else []
     reason = mute_reason(
         labels,
         now=now,
         away=resident.away_at(now) if resident else None,
         silences=silences,
-        inhibited=_inhibited(session, ctx, incident, labels),
+        inhibited=_inhibited(ctx, others, labels),
     )
     if reason is not None:
         incident.muted_reason = reason.value
@@ -109,7 +110,7 @@ def open_incident(
     log.info("incident %s opened: %s, route %s", incident.id, incident.type, incident.route_path)
     page_step(session, ctx, incident, now)
     _page_group_holders(session, ctx, incident, now)
-    _inhibit_others(session, ctx, incident, labels, now)
+    _inhibit_others(session, ctx, incident, others, labels, now)
     return incident
 
 
@@ -128,6 +129,8 @@ def _page_group_holders(
             Incident.status.not_in(TERMINAL_STATUSES),
         )
     ).all()
+    if not holders:
+        return
     paged = set(
         session.scalars(
             select(Notification.person_id).where(Notification.incident_id == incident.id)
@@ -162,25 +165,24 @@ def _active_in_home(session: Session, incident: Incident) -> list[Incident]:
     )
 
 
-def _inhibited(
-    session: Session, ctx: RouterContext, incident: Incident, labels: dict[str, str]
-) -> bool:
+def _inhibited(ctx: RouterContext, others: list[Incident], labels: dict[str, str]) -> bool:
+    """Whether one of the home's other active incidents inhibits this one's ``labels``."""
     rules = ctx.settings.inhibit_rules
-    if not rules:
-        return False
-    sources = [json.loads(other.labels_json) for other in _active_in_home(session, incident)]
+    sources = [json.loads(other.labels_json) for other in others]
     return any(rule.inhibits(src, labels) for rule in rules for src in sources)
 
 
-def _inhibit_others(
+def _inhibit_others(  # noqa: PLR0917 (the opening's state)
     session: Session,
     ctx: RouterContext,
     incident: Incident,
+    others: list[Incident],
     labels: dict[str, str],
     now: datetime,
 ) -> None:
-    """Mute the home's open, unaccepted incidents this one inhibits (a fire mutes bed exits)."""
-    for other in _active_in_home(session, incident):
+    """Mute the home's open, unaccepted incidents (``others``, the home's other active ones)
+    this one inhibits (a fire mutes bed exits)."""
+    for other in others:
         if other.status is not IncidentStatus.OPEN or other.muted_reason is not None:
             continue
         target = json.loads(other.labels_json)
