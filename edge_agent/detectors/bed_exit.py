@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from contracts.events import EventBody, EventStatus, EventType, Evidence, Severity
 from edge_agent.detectors.base import Detection
 from edge_agent.detectors.portrait_base import NightExitDetector
-from edge_agent.portrait.limits import Basis, bed_exit_limit, night_window
+from edge_agent.portrait.limits import Basis, bed_exit_limit, in_window, night_window
 from edge_agent.portrait.settings import RoutineSettings
 from edge_agent.portrait.tracker import PortraitTracker
 
@@ -48,8 +48,7 @@ def in_night_window(tracker: PortraitTracker, settings: RoutineSettings, at: dat
     start, end, _ = night_window(
         tracker.portrait, settings.bed_exit, boundary_hour=settings.portrait.day_boundary_hour
     )
-    minute = tracker.clock.minute_of_day(at)
-    return start <= minute < end
+    return in_window(tracker.clock.minute_of_day(at), start, end)
 
 
 def wristband_phrase(still: timedelta | None, silent: timedelta | None) -> str:

@@ -28,6 +28,7 @@ __all__ = [
     "Limit",
     "active_hours",
     "bed_exit_limit",
+    "in_window",
     "inactivity_limit",
     "minute_of_hour",
     "night_window",
@@ -64,6 +65,21 @@ def minute_of_hour(hour: float, boundary_hour: int) -> float:
     (720.0, 240.0)
     """
     return (hour * 60 - boundary_hour * 60) % MINUTES_PER_DAY
+
+
+def in_window(minute: float, start: float, end: float) -> bool:
+    """Whether ``minute`` (after the day boundary) lies in ``[start, end)``; a window whose
+    start comes after its end wraps across the day boundary (a night window of 17:00-06:00
+    with the portrait day starting at 18:00 starts at minute 1380 and ends at minute 720).
+
+    >>> in_window(300, 240, 720), in_window(800, 240, 720)
+    (True, False)
+    >>> in_window(1400, 1380, 720), in_window(100, 1380, 720), in_window(900, 1380, 720)
+    (True, True, False)
+    """
+    if start <= end:
+        return start <= minute < end
+    return minute >= start or minute < end
 
 
 def bed_exit_limit(portrait: LifePortrait, s: BedExitSettings) -> Limit:

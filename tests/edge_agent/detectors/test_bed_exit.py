@@ -130,3 +130,32 @@ def test_an_entrance_door_does_not_count_as_up_and_about() -> None:
     steps.append(rs.home(rs.at(24, 2.45), HomeSensorKind.ENTRANCE, device=rs.DOOR))
     steps += rs.ticks(rs.at(24, 2.0), rs.at(24, 3.0))
     assert len(_raised(run_stream(BedExitDetector(rs.utc_settings()), steps))) == 1
+
+
+def test_a_night_window_across_the_day_boundary_still_watches_exits() -> None:
+    """Night 17:00-07:00 with the portrait day starting at 18:00: an exit at 17:30 counts
+    (it used to be compared as start 1380 <= minute < end 780, which nothing satisfies)."""
+    settings = rs.utc_settings(
+        bed_exit={"default_night_start_hour": 17.0, "default_night_end_hour": 7.0}
+    )
+    steps = [*rs.bed(rs.at(24, 15.0), True), *rs.bed(rs.at(24, 17.5), False)]
+    steps += rs.ticks(rs.at(24, 17.5), rs.at(24, 18.25))
+    raised = _raised(run_stream(BedExitDetector(settings), steps))
+    assert len(raised) == 1
+    assert "since 17:30" in raised[0].event.evidence.summary
+
+
+def test_the_demo_night_window_arms_whatever_the_hour() -> None:
+    """The demo places the night window around the current hour; at 16-18 h local it used to
+    straddle the 18:00 day boundary and the night-exit scenario never alerted (CI flake)."""
+    from edge_agent.detectors.settings import DetectionSettings
+    from silverguard.demo.timings import demo_detection
+
+    base = DetectionSettings().model_copy(update={"routine": rs.utc_settings()})
+    for hour in range(24):
+        now = rs.at(24, hour + 0.5)
+        routine = demo_detection(base, now=now).routine
+        steps = [*rs.bed(now - timedelta(minutes=10), True), *rs.bed(now, False)]
+        steps += rs.ticks(now, now + timedelta(minutes=1), every=timedelta(seconds=5))
+        raised = _raised(run_stream(BedExitDetector(routine), steps))
+        assert len(raised) == 1, f"no bed_exit_no_return for a demo run at {hour}:30"
