@@ -39,5 +39,5 @@ def build_detectors(settings: DetectionSettings) -> list[Detector]:
         SosDetector(settings.sos, im_ok=fall, timezone=home_tz),
         WristbandHealthDetector(settings.wristband_health),
         BedPresenceDetector(settings.bed),
-        VitalsDetector(settings.vitals),
+        VitalsDetector(settings.vitals, timezone=home_tz),
     ]

@@ -45,6 +45,7 @@ import logging
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from contracts.events import EventBody, EventStatus, EventType, Evidence
 from contracts.readings import DeviceReading, MattressSource, MattressVitals
@@ -99,9 +100,11 @@ class VitalsDetector:
 
     name = DETECTOR_NAME
 
-    def __init__(self, settings: VitalsSettings | None = None) -> None:
-        """Use ``settings`` (the clinical defaults if omitted)."""
+    def __init__(self, settings: VitalsSettings | None = None, *, timezone: str = "UTC") -> None:
+        """Use ``settings`` (the clinical defaults if omitted); ``timezone`` (IANA) is the
+        home's, for the clock times care workers read in an alert."""
         self._s = settings or VitalsSettings()
+        self._tz = ZoneInfo(timezone)
         self._beds: dict[str, BedVitals] = {}
 
     def observe(self, device_id: str, reading: DeviceReading, now: datetime) -> list[Detection]:
@@ -119,8 +122,9 @@ class VitalsDetector:
             if good and value is not None:
                 series.add(t, value, self._s.max_gap_s)
             series.trim(t - self._s.sustain_s)
-        events = [e for rule in RULES if (e := self._judge(rule, bed, t, reading, now))]
-        apnea = self._apnea(bed, reading=reading, good=good, in_bed=in_bed, t=t, now=now)
+        local = now.astimezone(self._tz)  # only for the clock time in a summary
+        events = [e for rule in RULES if (e := self._judge(rule, bed, t, reading, local))]
+        apnea = self._apnea(bed, reading=reading, good=good, in_bed=in_bed, t=t, now=local)
         events += [apnea] if apnea else []
         for event in events:
             _log.info("%s %s on %s", event.type.value, event.status.value, device_id)

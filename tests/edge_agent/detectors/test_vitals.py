@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -188,3 +189,13 @@ def test_the_example_config_sets_the_vitals_and_bed_limits() -> None:
     detection = load_edge_settings(example).detection
     assert detection.vitals == VitalsSettings()  # the example spells out the defaults
     assert detection.bed.exit_after_s == 20
+
+
+def test_summaries_give_the_home_local_clock_time() -> None:
+    """A care worker in Hangzhou reads Beijing time in the alert, not the gateway's UTC."""
+    readings = [vitals()] * 60 + [vitals(hr=130)] * 150
+    out = run_stream(VitalsDetector(timezone="Asia/Shanghai"), steps(readings))
+    raised = out[0]
+    local = at(0).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"at {local:%H}:" in raised.event.evidence.summary
+    assert f"at {at(0):%H}:" not in raised.event.evidence.summary
