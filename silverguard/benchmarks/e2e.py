@@ -86,7 +86,7 @@ class E2eBenchOptions:
     workers: int = 1
     alarm_lane: bool = True
     batch_max: int = 500
-    router_poll_interval_s: float = 0.05
+    router_poll_interval_s: float = 0.2
     probe_rate_per_s: float = 10.0
     pg_admin_url: str = ""
     timeout_s: float = 120.0
