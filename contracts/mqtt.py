@@ -11,6 +11,8 @@ Example:
     [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
     >>> b.reset(); b.next_delay_s()
     0.5
+    >>> [resend_wait_s(10, sends, 160) for sends in range(1, 8)]
+    [10.0, 20.0, 40.0, 80.0, 160.0, 160.0, 160.0]
 """
 
 from __future__ import annotations
@@ -47,6 +49,25 @@ class ReconnectBackoff:
     def reset(self) -> None:
         """Start again from the initial delay (call once connected)."""
         self._next_s = self._initial_s
+
+
+def resend_wait_s(ack_timeout_s: float, sends: int, max_s: float) -> float:
+    """How long a message published ``sends`` times waits for the cloud's ack before it is
+    published again: ``ack_timeout_s`` after the first send, doubled with each further one, at
+    most ``max_s`` (and never less than ``ack_timeout_s``).
+
+    Resending at a fixed interval while the cloud is slow (not away) multiplies its load by
+    the backlog's age over the timeout, which is how a slow ingest turns into congestion
+    collapse; doubling keeps the resends of a message to a logarithm of that age. After a
+    reconnect everything unacked is sent again at once, whatever its wait.
+
+    >>> resend_wait_s(10, 0, 160), resend_wait_s(10, 1, 160), resend_wait_s(10, 3, 160)
+    (10.0, 10.0, 40.0)
+    >>> resend_wait_s(10, 200, 160), resend_wait_s(10, 5, 5)
+    (160.0, 10.0)
+    """
+    doublings = min(max(sends - 1, 0), 32)
+    return float(max(ack_timeout_s, min(ack_timeout_s * 2.0**doublings, max_s)))
 
 
 def mqtt_client(

@@ -4,7 +4,9 @@
 Each home is its own gateway identity (MQTT client id, ``sg/v1/<org>/<gateway>/…`` topics) and
 sends what an edge agent's forwarder sends: mattress vitals readings and fall alarms as
 contract envelopes at QoS 1, keeping each message until the cloud's ack names it and resending
-it after ``resend_after_s`` (the outbox rule), so a broker or worker outage loses nothing.
+it as the edge outbox does (alarms every ``resend_after_s``; telemetry after ``resend_after_s``,
+then after a wait that doubles up to ``resend_max_s``: :func:`contracts.mqtt.resend_wait_s`), so
+a broker or worker outage loses nothing and a slow cloud is not buried in resends.
 
 With :class:`HomeRates` every home also sends its other telemetry at the real cadence (wristband
 status, smoke sensor state, the gateway's heartbeat), and alarms can be injected one at a time
@@ -36,6 +38,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from contracts.envelope import Envelope, encode_envelope
 from contracts.events import EventBody, EventType, Evidence
 from contracts.ids import new_message_id
+from contracts.mqtt import resend_wait_s
 from contracts.readings import MattressVitals, SmokeReading, WristbandStatus
 from contracts.status import GatewayState, GatewayStatusBody
 from contracts.topics import TopicKind, build_topic
@@ -89,6 +92,8 @@ class _Pending:
     payload: bytes
     first_sent: float
     last_sent: float
+    alarm: bool
+    sends: int = 1
 
 
 @dataclass
@@ -101,6 +106,9 @@ class Gateway:
     index: int
     org: str = ORG
     resend_after_s: float = 2.0
+    resend_max_s: float | None = None
+    """Longest wait before telemetry is resent (``None``: 16 × ``resend_after_s``, the edge
+    agent's 160 s over its 10 s ack timeout)."""
     pending: dict[str, _Pending] = field(default_factory=dict)
     alarms: list[str] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)
@@ -158,7 +166,9 @@ class Gateway:
         payload = encode_envelope(envelope)
         now = time.monotonic()
         with self._lock:
-            self.pending[envelope.message_id] = _Pending(topic, payload, now, now)
+            self.pending[envelope.message_id] = _Pending(
+                topic, payload, now, now, alarm=kind is TopicKind.EVENT
+            )
         self.client.publish(topic, payload, qos=1)
         self.loop.flush_later(self.client)
         return envelope.message_id
@@ -199,13 +209,19 @@ class Gateway:
         """Resend what waited too long for its ack (the outbox forwarder's rule)."""
         now = time.monotonic()
         with self._lock:
-            due = [p for p in self.pending.values() if now - p.last_sent >= self.resend_after_s]
+            due = [p for p in self.pending.values() if now - p.last_sent >= self._wait_s(p)]
             for p in due:
                 p.last_sent = now
+                p.sends += 1
         for p in due:
             self.client.publish(p.topic, p.payload, qos=1)
             self.resends += 1
         self.loop.flush_later(self.client)
+
+    def _wait_s(self, p: _Pending) -> float:
+        """Alarms every ``resend_after_s``; telemetry backing off (the outbox's rule)."""
+        longest = self.resend_after_s if p.alarm else self.resend_max_s
+        return resend_wait_s(self.resend_after_s, p.sends, longest or 16 * self.resend_after_s)
 
     def unacked(self) -> int:
         """Messages sent and not acked yet."""
@@ -237,17 +253,25 @@ class Fleet:
         rates: HomeRates | None = None,
         first_home: int = 0,
         resend_after_s: float = 2.0,
+        resend_max_s: float | None = None,
     ) -> None:
         """``per_second`` messages over the whole fleet, every ``alarm_every``-th an alarm
         (at most ``alarms_per_home`` per home; ``None``: no scripted alarms), the rest vitals
         readings. With ``rates``, every home sends vitals every ``rates.vitals_s`` (which sets
         ``per_second``) and its slow telemetry at the rates given. Homes are numbered from
         ``first_home``, so several fleets (processes) can share out a larger one. A message not
-        acked within ``resend_after_s`` is sent again. The homes connect at once; sending
+        acked within ``resend_after_s`` is sent again (telemetry then backs off up to
+        ``resend_max_s``, see :class:`Gateway`). The homes connect at once; sending
         starts with :meth:`start`."""
         self._loop = SharedMqttLoop("127.0.0.1", port)
         self.gateways = [
-            Gateway(self._loop, first_home + i, org, resend_after_s=resend_after_s)
+            Gateway(
+                self._loop,
+                first_home + i,
+                org,
+                resend_after_s=resend_after_s,
+                resend_max_s=resend_max_s,
+            )
             for i in range(homes)
         ]
         self._alarms_per_home = alarms_per_home

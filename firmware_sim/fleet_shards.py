@@ -38,7 +38,8 @@ class FleetPlan:
     ``duration_s`` (one per home, spread over the fleet); every ``alarm_every``-th message a
     scripted fall too (``None``: none); then, if ``wait_acks``, resend until all is acked
     (``drain_s`` at most: what is left is counted as unacked). Unacked messages are resent
-    after ``resend_after_s``, the edge agent's ``ack_timeout_s`` default."""
+    after ``resend_after_s``, the edge agent's ``ack_timeout_s`` default; telemetry then backs
+    off up to ``resend_max_s``, its ``outbox_limits.telemetry_resend_max_s`` default."""
 
     port: int
     homes: int
@@ -50,6 +51,7 @@ class FleetPlan:
     wait_acks: bool = True
     drain_s: float = 120.0
     resend_after_s: float = 10.0
+    resend_max_s: float = 160.0
 
 
 def shard_bounds(homes: int) -> list[tuple[int, int]]:
@@ -90,6 +92,7 @@ def run_shard(  # noqa: PLR0917 (a process target's arguments)
         rates=HomeRates(),
         first_home=first,
         resend_after_s=plan.resend_after_s,
+        resend_max_s=plan.resend_max_s,
     )
     mine = [
         (k, home - first)

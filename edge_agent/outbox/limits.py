@@ -43,6 +43,14 @@ class OutboxLimits(ConfigModel):
         ge=1,
         description="telemetry sent but not yet acked; alarms are never held back by it",
     )
+    telemetry_resend_max_s: float = Field(
+        default=160.0,
+        gt=0,
+        le=86_400,
+        description="unacked telemetry is sent again after ack_timeout_s, then after twice "
+        "that, and so on up to this (contracts.mqtt.resend_wait_s); alarms are sent again "
+        "every ack_timeout_s",
+    )
     reserve_bytes: int = Field(
         default=512 * 1024,
         ge=0,

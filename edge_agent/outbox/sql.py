@@ -49,6 +49,18 @@ INSERT_OUTBOX = (
     "INSERT INTO outbox (message_id, lane, topic_kind, payload, created_at) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING LENGTH(payload)"
 )
+_DUE = "SELECT message_id, lane, topic_kind, payload, send_count FROM outbox WHERE lane = ? AND "
+DUE_ALARMS = _DUE + "(sent_at IS NULL OR sent_at <= ?) ORDER BY rowid LIMIT ?"
+"""Alarms never sent, or sent before the given time (now - the ack timeout)."""
+DUE_TELEMETRY = _DUE + (
+    "(sent_at IS NULL OR sent_at + resend_wait(?, send_count, ?) <= ?) ORDER BY rowid LIMIT ?"
+)
+"""Telemetry never sent, or waited its back-off (``resend_wait``: the store registers
+:func:`contracts.mqtt.resend_wait_s` under that name) for an ack by the given time."""
+IN_FLIGHT = (
+    "SELECT COUNT(*) FROM outbox WHERE lane = ? AND sent_at IS NOT NULL "
+    "AND sent_at + resend_wait(?, send_count, ?) > ?"
+)
 DELETE_ACKED = "DELETE FROM outbox WHERE message_id = ? RETURNING LENGTH(payload)"
 SHED_OLDEST = (
     "DELETE FROM outbox WHERE rowid IN "

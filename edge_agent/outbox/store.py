@@ -2,7 +2,8 @@
 
 The broker's PUBACK is not enough (a broker can lose queued QoS 1 messages), so a message is
 deleted only when the cloud's :class:`~contracts.envelope.AckMessage` names it. Unacked
-messages are sent again after ``ack_timeout_s``, and all of them again, in order, after a
+messages are sent again after ``ack_timeout_s`` (telemetry: after a wait that doubles with each
+send, up to ``telemetry_resend_max_s``), and all of them again, in order, after a
 reconnect. Alarms (events) always go before telemetry; within a lane, messages go in the
 order they were stored (SQLite rowid).
 
@@ -48,6 +49,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from contracts.envelope import Envelope, encode_envelope, topic_kind_of
+from contracts.mqtt import resend_wait_s
 from contracts.topics import TopicKind
 from edge_agent.errors import OutboxError, OutboxFullError
 from edge_agent.outbox.db import OutboxDb
@@ -57,6 +59,9 @@ from edge_agent.outbox.limits import OutboxLimits, ShedReason
 from edge_agent.outbox.reserve import DiskReserve, free_bytes
 from edge_agent.outbox.sql import (
     DELETE_ACKED,
+    DUE_ALARMS,
+    DUE_TELEMETRY,
+    IN_FLIGHT,
     INSERT_OUTBOX,
     SCHEMA,
     SHED_AGED,
@@ -104,6 +109,7 @@ class OutboxStore:
         self._ack_timeout = timedelta(seconds=ack_timeout_s)
         reserve = DiskReserve(path.with_name(path.name + ".reserve"), self.limits.reserve_bytes)
         self._db, full = _open(path, reserve)
+        self._db.conn.create_function("resend_wait", 3, resend_wait_s, deterministic=True)
         [(count, size)] = self._db.read(
             "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox", ()
         )
@@ -186,27 +192,25 @@ class OutboxStore:
         than the ack timeout; alarm lane first, in stored order. ``max_telemetry`` caps the
         telemetry among them (flow control); alarms are never held back."""
         resend_before = (now - self._ack_timeout).timestamp()
-        sql = (
-            "SELECT message_id, lane, topic_kind, payload, send_count FROM outbox "
-            "WHERE lane = ? AND (sent_at IS NULL OR sent_at <= ?) ORDER BY rowid LIMIT ?"
-        )
-        rows = self._db.read(sql, (int(OutboxLane.ALARM), resend_before, limit))
+        rows = self._db.read(DUE_ALARMS, (int(OutboxLane.ALARM), resend_before, limit))
         room = limit - len(rows)
         if max_telemetry is not None:
             room = min(room, max_telemetry)
         if room > 0:
-            rows += self._db.read(sql, (int(OutboxLane.TELEMETRY), resend_before, room))
+            wait = (self._ack_timeout.total_seconds(), self.limits.telemetry_resend_max_s)
+            rows += self._db.read(
+                DUE_TELEMETRY, (int(OutboxLane.TELEMETRY), *wait, now.timestamp(), room)
+            )
         return [
             OutboxItem(row[0], OutboxLane(row[1]), TopicKind(row[2]), bytes(row[3]), row[4])
             for row in rows
         ]
 
     def in_flight(self, now: datetime, lane: OutboxLane = OutboxLane.TELEMETRY) -> int:
-        """Messages of ``lane`` sent within the ack timeout and not acked yet."""
-        since = (now - self._ack_timeout).timestamp()
-        rows = self._db.read(
-            "SELECT COUNT(*) FROM outbox WHERE lane = ? AND sent_at > ?", (lane, since)
-        )
+        """Messages of ``lane`` sent, not acked, and not yet due to be sent again."""
+        ack_s = self._ack_timeout.total_seconds()
+        max_s = self.limits.telemetry_resend_max_s if lane is OutboxLane.TELEMETRY else ack_s
+        rows = self._db.read(IN_FLIGHT, (int(lane), ack_s, max_s, now.timestamp()))
         return int(rows[0][0])
 
     def mark_sent(self, message_ids: Iterable[str], now: datetime) -> None:

@@ -220,6 +220,32 @@ def test_in_flight_telemetry_is_capped_but_alarms_never(store: OutboxStore) -> N
     assert store.due(T0, 100, max_telemetry=0) == []
 
 
+def test_unacked_telemetry_backs_off_but_alarms_are_resent_every_ack_timeout(
+    store: OutboxStore,
+) -> None:
+    """A slow cloud (no acks, still connected): telemetry is sent at 0, 10, 30, 70, 150 s and
+    then every 160 s; an alarm every 10 s. While it waits, telemetry counts as in flight."""
+    reading, fire = envelope(T0), envelope(T0, fire=True)
+    store.put(reading, OutboxLane.TELEMETRY)
+    store.put(fire, OutboxLane.ALARM)
+    sent: dict[str, list[float]] = {reading.message_id: [], fire.message_id: []}
+    for second in range(0, 500):
+        now = T0 + timedelta(seconds=second)
+        due = store.due(now, 10)
+        store.mark_sent([i.message_id for i in due], now)
+        for item in due:
+            sent[item.message_id].append(second)
+        if second == 100:
+            assert store.in_flight(now) == 1  # sent at 70, next at 150
+    assert sent[reading.message_id] == [0, 10, 30, 70, 150, 310, 470]
+    assert sent[fire.message_id] == list(range(0, 500, 10))
+    store.requeue_unacked()  # a reconnect sends it again at once, whatever its wait
+    assert [i.message_id for i in store.due(T0 + timedelta(seconds=500), 10)] == [
+        fire.message_id,
+        reading.message_id,
+    ]
+
+
 def test_after_a_reconnect_everything_unacked_is_due_again_in_order(store: OutboxStore) -> None:
     envs = [envelope(T0 + timedelta(seconds=i), fire=True) for i in range(5)]
     for env in envs:
