@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, insert
 
 from alerting.config import AlertingSettings
+from alerting.service import run_alerting
 from contracts.envelope import Envelope, encode_envelope
 from contracts.events import EventBody, EventStatus, EventType, Evidence
 from contracts.feed import (
@@ -186,6 +187,20 @@ class WebhookReceiverView:
     @property
     def hits(self) -> dict[str, int]:
         return self.sink.hits
+
+
+@contextlib.asynccontextmanager
+async def running_router(settings: AlertingSettings) -> AsyncIterator[asyncio.Task[None]]:
+    """The alert router (feed, dispatcher, API) in this event loop until the block ends."""
+    ready = asyncio.Event()
+    task = asyncio.create_task(run_alerting(settings, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), timeout=15)
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @contextlib.asynccontextmanager

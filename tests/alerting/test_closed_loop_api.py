@@ -21,8 +21,7 @@ from contracts.events import EventType
 from tests.alerting.api_support import api_client, login, open_incidents
 from tests.alerting.dispatch_support import now_clock
 from tests.alerting.escalation_support import escalation_settings
-from tests.alerting.support import create_events_table, insert_event, make_envelope
-from tests.alerting.test_service import running_router
+from tests.alerting.support import create_events_table, insert_event, make_envelope, running_router
 from tests.servers import free_port
 
 

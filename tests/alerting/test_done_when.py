@@ -38,9 +38,9 @@ from tests.alerting.support import (
     create_events_table,
     insert_event,
     make_envelope,
+    running_router,
     wait_until,
 )
-from tests.alerting.test_service import running_router
 from tests.servers import free_port
 
 pytestmark = pytest.mark.integration

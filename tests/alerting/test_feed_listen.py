@@ -12,8 +12,12 @@ from cloud_ingest.store.store import IngestStore
 from contracts.clock import SystemClock
 from contracts.envelope import encode_envelope
 from contracts.events import EventType
-from tests.alerting.support import make_envelope, make_settings, running_webhook_receiver
-from tests.alerting.test_service import running_router
+from tests.alerting.support import (
+    make_envelope,
+    make_settings,
+    running_router,
+    running_webhook_receiver,
+)
 from tests.servers import free_port
 
 

@@ -24,10 +24,10 @@ from tests.alerting.support import (
     insert_event,
     make_envelope,
     make_settings,
+    running_router,
     running_webhook_receiver,
     wait_until,
 )
-from tests.alerting.test_service import running_router
 from tests.servers import free_port
 
 NIGHT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai: family quiet hours

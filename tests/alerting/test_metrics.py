@@ -27,10 +27,10 @@ from tests.alerting.support import (
     insert_event,
     make_envelope,
     make_settings,
+    running_router,
     running_smtp_server,
     running_webhook_receiver,
 )
-from tests.alerting.test_service import running_router
 from tests.servers import free_port
 
 pytestmark = pytest.mark.integration

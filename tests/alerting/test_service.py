@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import signal
 import socket
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -14,7 +11,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from alerting.config import AlertingSettings
 from alerting.errors import AlertingError
 from alerting.service import run_alerting
 from alerting.store.db import create_db_engine
@@ -25,24 +21,12 @@ from tests.alerting.support import (
     insert_event,
     make_envelope,
     make_settings,
+    running_router,
     running_smtp_server,
     running_webhook_receiver,
     wait_until,
 )
 from tests.servers import free_port
-
-
-@contextlib.asynccontextmanager
-async def running_router(settings: AlertingSettings) -> AsyncIterator[asyncio.Task[None]]:
-    ready = asyncio.Event()
-    task = asyncio.create_task(run_alerting(settings, ready=ready))
-    try:
-        await asyncio.wait_for(ready.wait(), timeout=15)
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _count(engine: Engine, query: object) -> int:

@@ -48,8 +48,8 @@ from tests.alerting.support import (
     TOKEN_SECRET_ENV,
     WEBHOOK_SECRET,
     WEBHOOK_SECRET_ENV,
+    running_router,
 )
-from tests.alerting.test_service import running_router
 from tests.cloud_ingest.api.support import JWT_SECRET, SEED_ENV, STAFF_PASSWORD
 from tests.servers import free_port
 

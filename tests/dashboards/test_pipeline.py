@@ -29,9 +29,9 @@ from tests.alerting.support import (
     WEBHOOK_SECRET,
     WEBHOOK_SECRET_ENV,
     make_settings,
+    running_router,
     running_webhook_receiver,
 )
-from tests.alerting.test_service import running_router
 from tests.cloud_ingest.support import (
     event_envelope,
     gateway,
