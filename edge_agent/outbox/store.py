@@ -189,8 +189,9 @@ class OutboxStore:
         self, now: datetime, limit: int, *, max_telemetry: int | None = None
     ) -> list[OutboxItem]:
         """Up to ``limit`` messages to send now: never sent, or sent and unacked for longer
-        than the ack timeout; alarm lane first, in stored order. ``max_telemetry`` caps the
-        telemetry among them (flow control); alarms are never held back."""
+        than the ack timeout (telemetry: than its back-off, ``resend_wait_s``); alarm lane
+        first, in stored order. ``max_telemetry`` caps the telemetry among them (flow
+        control); alarms are never held back."""
         resend_before = (now - self._ack_timeout).timestamp()
         rows = self._db.read(DUE_ALARMS, (int(OutboxLane.ALARM), resend_before, limit))
         room = limit - len(rows)
