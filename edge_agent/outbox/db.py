@@ -64,6 +64,11 @@ class OutboxDb:
                 return False
             return not busy
 
+    def add_function(self, name: str, nargs: int, func: Callable[..., float]) -> None:
+        """Make the pure function ``func`` callable from SQL as ``name`` (``nargs`` arguments)."""
+        with self.lock:
+            self.conn.create_function(name, nargs, func, deterministic=True)
+
     def read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
         """All rows of one query."""
         with self.lock:

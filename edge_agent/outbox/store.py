@@ -109,7 +109,7 @@ class OutboxStore:
         self._ack_timeout = timedelta(seconds=ack_timeout_s)
         reserve = DiskReserve(path.with_name(path.name + ".reserve"), self.limits.reserve_bytes)
         self._db, full = _open(path, reserve)
-        self._db.conn.create_function("resend_wait", 3, resend_wait_s, deterministic=True)
+        self._db.add_function("resend_wait", 3, resend_wait_s)
         [(count, size)] = self._db.read(
             "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox", ()
         )
