@@ -9,6 +9,8 @@ from contracts.readings import HomeSensorKind, MattressVitals
 from edge_agent.detectors.base import Detection
 from edge_agent.detectors.bed_exit import BedExitDetector
 from edge_agent.detectors.contract import Step, run_stream
+from edge_agent.detectors.settings import DetectionSettings
+from silverguard.demo.timings import demo_detection
 from tests.edge_agent.detectors import routine_streams as rs
 
 
@@ -148,9 +150,6 @@ def test_a_night_window_across_the_day_boundary_still_watches_exits() -> None:
 def test_the_demo_night_window_arms_whatever_the_hour() -> None:
     """The demo places the night window around the current hour; at 16-18 h local it used to
     straddle the 18:00 day boundary and the night-exit scenario never alerted (CI flake)."""
-    from edge_agent.detectors.settings import DetectionSettings
-    from silverguard.demo.timings import demo_detection
-
     base = DetectionSettings().model_copy(update={"routine": rs.utc_settings()})
     for hour in range(24):
         now = rs.at(24, hour + 0.5)
