@@ -3,13 +3,19 @@ telemetry backing off (``contracts.mqtt.resend_wait_s``), so a slow cloud is not
 
 from __future__ import annotations
 
+import json
 import time
+from collections import Counter
+from pathlib import Path
 from typing import cast
 
+import pytest
 from paho.mqtt.client import Client
+from paho.mqtt.enums import CallbackAPIVersion
 
-from firmware_sim.fleet import Gateway, _Pending
+from firmware_sim.fleet import Fleet, Gateway, _Pending
 from firmware_sim.fleet_loop import SharedMqttLoop
+from tests.servers import mosquitto
 
 
 class _Unconnected:
@@ -48,3 +54,37 @@ def test_an_alarm_is_resent_every_ack_timeout_telemetry_after_its_back_off() -> 
         "reading-9": 10,
     }
     assert gateway.resends == 3
+
+
+@pytest.mark.integration
+def test_through_a_broker_a_reading_backs_off_while_an_alarm_keeps_its_pace(
+    tmp_path: Path,
+) -> None:
+    """Nobody acks: over 6 s a reading goes out at about 0, 0.5, 1.5 and 3.5 s (waits 0.5, 1,
+    2 s), the alarm every 0.5–1 s, as a subscriber on a real Mosquitto counts them."""
+    seen: Counter[str] = Counter()
+    with mosquitto(tmp_path / "cloud") as broker:
+        watcher = Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="watcher")
+        watcher.on_message = lambda _c, _u, m: seen.update([json.loads(m.payload)["message_id"]])
+        watcher.connect("127.0.0.1", broker.port)
+        watcher.subscribe("sg/v1/+/+/+", qos=1)
+        watcher.loop_start()
+        fleet = Fleet(
+            broker.port, 1, per_second=0.05, alarm_every=None, resend_after_s=0.5, resend_max_s=2.0
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while not fleet.gateways[0].client.is_connected():
+                assert time.monotonic() < deadline, "the simulated gateway did not connect"
+                time.sleep(0.05)
+            fleet.start()  # one reading now, the next only after 20 s
+            fleet.inject_alarm(0, 1)
+            time.sleep(6.0)
+        finally:
+            fleet.close()
+            watcher.loop_stop()
+            watcher.disconnect()
+    [reading] = fleet.reading_ids
+    [alarm] = fleet.alarm_ids
+    assert 3 <= seen[reading] <= 5, seen
+    assert seen[alarm] >= 6, seen
