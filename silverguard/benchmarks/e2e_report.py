@@ -134,7 +134,9 @@ class AlarmPath:
     routed: float
     """The router began the transaction that opened its incident (``processed_at``)."""
     page_created: float | None
-    """The dispatcher created the incident's first page (``notifications.created_at``)."""
+    """The incident's first page row was created (``notifications.created_at``: the router's
+    time for the transaction that opened the incident, so equal to ``routed`` since the
+    hand-over of first pages)."""
 
 
 def router_stages(database_url: str) -> dict[str, AlarmPath]:
